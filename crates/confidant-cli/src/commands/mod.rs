@@ -1,0 +1,42 @@
+//! One module per area of the command line. Each owns its clap types and a
+//! `run` function returning the exit code: `Ok(ExitCode::SUCCESS)`,
+//! `Ok(ExitCode::from(1))` for a check that failed, or `Err` for bad input
+//! (printed and mapped to exit 2 by `main`).
+
+pub mod deid;
+pub mod policy;
+pub mod store;
+
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options every command accepts (shared/CONTRACT.md, "Store").
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Data directory: keys, and the embedded SQLite store.
+    #[arg(long, global = true, env = "CONFIDANT_DATA", default_value = "confidant-data")]
+    pub data: PathBuf,
+    /// Put the records in PostgreSQL instead (postgres://...); keys stay in
+    /// the data directory.
+    #[arg(long, global = true, env = "CONFIDANT_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Store(store::StoreCommand),
+    #[command(flatten)]
+    Policy(policy::PolicyCommand),
+    #[command(flatten)]
+    Deid(deid::DeidCommand),
+}
+
+pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Store(c) => store::run(global, c),
+        Command::Policy(c) => policy::run(c),
+        Command::Deid(c) => deid::run(c),
+    }
+}

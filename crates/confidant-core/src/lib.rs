@@ -1,0 +1,8 @@
+//! Pure domain types shared by every Confidant crate: the consent
+//! vocabulary, the record model, the situations put to a policy and the
+//! decisions it gives. No I/O lives here.
+//!
+//! `Debug` of anything that can hold an identifier prints ids only, never
+//! names or text: these types end up in logs and error messages.
+
+pub mod vocab;

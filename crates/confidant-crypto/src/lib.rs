@@ -1,0 +1,1 @@
+//! confidant-crypto: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! confidant-deid: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! confidant-policy: see ARCHITECTURE.md.

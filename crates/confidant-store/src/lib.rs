@@ -1,0 +1,1 @@
+//! confidant-store: see ARCHITECTURE.md.
