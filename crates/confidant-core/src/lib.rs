@@ -5,4 +5,6 @@
 //! `Debug` of anything that can hold an identifier prints ids only, never
 //! names or text: these types end up in logs and error messages.
 
+pub mod ids;
+pub mod record;
 pub mod vocab;
