@@ -7,4 +7,6 @@
 
 pub mod ids;
 pub mod record;
+pub mod decision;
+pub mod situation;
 pub mod vocab;

@@ -58,6 +58,10 @@ macro_rules! vocabulary {
     };
 }
 
+// Other modules of this crate (the situation and decision vocabularies)
+// declare their closed vocabularies with the same macro.
+pub(crate) use vocabulary;
+
 vocabulary!(
     /// What a consent allows.
     ConsentPurpose, "consent purpose" {
