@@ -1,0 +1,77 @@
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
+        /// What an audit entry records. The spellings are part of the stored
+        /// format (they are hashed): never change one; add new variants.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The stable spelling stored and hashed.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $text,)*
+                }
+            }
+        }
+
+        impl FromStr for Action {
+            type Err = UnknownAction;
+            fn from_str(s: &str) -> Result<Action, UnknownAction> {
+                match s {
+                    $($text => Ok(Action::$variant),)*
+                    _ => Err(UnknownAction),
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// The store was created.
+    Init => "init",
+    ClientCreate => "client.create",
+    ClientRead => "client.read",
+    ClientUpdate => "client.update",
+    /// A client was found through the blind index.
+    ClientSearch => "client.search",
+    ClientDestroy => "client.destroy",
+    CaseCreate => "case.create",
+    CaseRead => "case.read",
+    CaseUpdate => "case.update",
+    NoteWrite => "note.write",
+    NoteRead => "note.read",
+    ConsentWrite => "consent.write",
+    ConsentRead => "consent.read",
+    ConsentWithdraw => "consent.withdraw",
+    LegalHoldSet => "legal_hold.set",
+    LegalHoldRelease => "legal_hold.release",
+    PractitionerCreate => "practitioner.create",
+    PractitionerUpdate => "practitioner.update",
+    Export => "export",
+    /// A confidentiality decision was made.
+    Decision => "decision",
+    Deidentify => "deidentify",
+    AuditVerify => "audit.verify",
+    KeyRotate => "key.rotate",
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored action spelling this build does not know (a damaged or tampered
+/// entry, or one written by a newer version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown audit action")]
+pub struct UnknownAction;
