@@ -82,9 +82,21 @@ fn aes_key(bytes: &[u8; 32]) -> LessSafeKey {
 }
 
 fn seal_with(key: &[u8; 32], version: u8, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let key = aes_key(key);
     let mut nonce = [0u8; NONCE_LEN];
     crate::rand::fill(&mut nonce);
+    seal_with_nonce(key, version, aad, plaintext, nonce)
+}
+
+/// Deterministic core of sealing; the nonce must never repeat under a key
+/// (callers outside known-answer tests use a random one).
+pub(crate) fn seal_with_nonce(
+    key: &[u8; 32],
+    version: u8,
+    aad: &[u8],
+    plaintext: &[u8],
+    nonce: [u8; NONCE_LEN],
+) -> Vec<u8> {
+    let key = aes_key(key);
     let mut out = Vec::with_capacity(SEAL_OVERHEAD + plaintext.len());
     out.push(version);
     out.extend_from_slice(&nonce);
@@ -145,7 +157,7 @@ pub fn open(key: &DataKey, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>
     open_with(key.bytes(), SEAL_VERSION, &aad.encode(), sealed)?.ok_or(CryptoError::Decrypt)
 }
 
-fn wrap_aad(client_id: &str) -> Vec<u8> {
+pub(crate) fn wrap_aad(client_id: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(WRAP_DOMAIN.len() + 8 + client_id.len());
     aad.extend_from_slice(WRAP_DOMAIN);
     push_lp(&mut aad, client_id.as_bytes());

@@ -21,6 +21,8 @@ mod error;
 mod keyfile;
 mod keys;
 mod rand;
+#[cfg(test)]
+mod tests;
 
 pub use aead::{
     Aad, SEAL_OVERHEAD, SEAL_VERSION, WRAP_VERSION, WRAPPED_KEY_LEN, open, seal, unwrap_data_key,
