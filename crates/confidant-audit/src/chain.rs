@@ -139,6 +139,16 @@ impl Chain {
         }
     }
 
+    /// Continue where a checkpoint says the log ends: `count` entries ending
+    /// in `head_hash`. Does not check the MAC: verify the checkpoint first
+    /// (a writer positioned by a forged checkpoint would launder tampering).
+    pub fn from_checkpoint(checkpoint: &Checkpoint) -> Chain {
+        Chain {
+            next_seq: checkpoint.count.saturating_add(1),
+            head: checkpoint.head_hash,
+        }
+    }
+
     /// Places `draft` at the end of the chain.
     pub fn append(&mut self, draft: EntryDraft) -> Entry {
         let seq = self.next_seq;

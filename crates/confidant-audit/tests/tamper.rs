@@ -87,6 +87,17 @@ fn resumed_chain_continues_the_same_log() {
 }
 
 #[test]
+fn chain_positioned_by_a_checkpoint_continues_the_same_log() {
+    let (mut entries, cp) = build(5);
+    let mut chain = Chain::from_checkpoint(&cp);
+    assert_eq!(chain, Chain::resume(entries.last()));
+    entries.push(chain.append(draft(5)));
+    assert_eq!(verify(&entries, Some(&chain.checkpoint(&key()))), Ok(6));
+    let empty = Checkpoint::sign(&key(), 0, GENESIS_PREV_HASH);
+    assert_eq!(Chain::from_checkpoint(&empty), Chain::genesis());
+}
+
+#[test]
 fn deleting_a_middle_entry_names_it() {
     let (mut entries, cp) = build(10);
     entries.remove(4); // seq 5
