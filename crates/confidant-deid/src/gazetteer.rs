@@ -1,0 +1,122 @@
+//! Word lists shipped with the crate (see data/SOURCES.md), parsed once on
+//! first use into hash sets of lower-case forms.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::LazyLock;
+
+const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+const SURNAMES: &str = include_str!("../data/surnames.txt");
+const PLACES: &str = include_str!("../data/places.txt");
+const ENGLISH: &str = include_str!("../data/english_words.txt");
+const NICKNAMES: &str = include_str!("../data/nicknames.csv");
+const ORG_SUFFIXES: &str = include_str!("../data/org_suffixes.txt");
+const ORG_SUFFIXES_FAKER: &str = include_str!("../data/org_suffixes_faker.txt");
+const STREET_STRONG: &str = include_str!("../data/street_suffixes.txt");
+const STREET_WEAK: &str = include_str!("../data/street_suffixes_faker.txt");
+const TITLES: &str = include_str!("../data/titles.txt");
+const NAME_CUES: &str = include_str!("../data/name_cues.txt");
+const STOP_CAPS: &str = include_str!("../data/stop_caps.txt");
+
+/// All gazetteers, lower-cased.
+pub(crate) struct Gazetteers {
+    pub first: FxHashSet<String>,
+    pub surname: FxHashSet<String>,
+    /// Place names, multi-word ones joined by single spaces.
+    pub places: FxHashSet<String>,
+    /// Longest place name in words.
+    pub place_max_words: usize,
+    pub english: FxHashSet<String>,
+    /// name -> every name in its nickname group (both directions).
+    pub nicknames: FxHashMap<String, Vec<String>>,
+    /// Organisation suffixes as lower-case word sequences.
+    pub org_suffixes: Vec<Vec<String>>,
+    pub street_strong: FxHashSet<String>,
+    pub street_weak: FxHashSet<String>,
+    pub titles: FxHashSet<String>,
+    pub name_cues: FxHashSet<String>,
+    pub stop_caps: FxHashSet<String>,
+}
+
+fn lines(s: &str) -> impl Iterator<Item = &str> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn set(s: &str) -> FxHashSet<String> {
+    lines(s).map(str::to_lowercase).collect()
+}
+
+fn build() -> Gazetteers {
+    let mut places = FxHashSet::default();
+    let mut place_max_words = 1;
+    for l in lines(PLACES) {
+        let norm = normalise_phrase(l);
+        let n = norm.split(' ').count();
+        if n <= 5 {
+            place_max_words = place_max_words.max(n);
+            places.insert(norm);
+        }
+    }
+    let mut nicknames: FxHashMap<String, Vec<String>> = FxHashMap::default();
+    for l in lines(NICKNAMES).skip(1) {
+        let mut parts = l.split(',');
+        let (Some(a), Some(_rel), Some(b)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+        if a.is_empty() || b.is_empty() {
+            continue;
+        }
+        nicknames.entry(a.clone()).or_default().push(b.clone());
+        nicknames.entry(b).or_default().push(a);
+    }
+    let mut org_suffixes: Vec<Vec<String>> = lines(ORG_SUFFIXES)
+        .chain(lines(ORG_SUFFIXES_FAKER))
+        .map(|l| {
+            crate::tokens::word_tokens(l)
+                .map(|(s, e)| l[s..e].to_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty())
+        .collect();
+    // Longest first, so "Primary School" wins over "School".
+    org_suffixes.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    org_suffixes.dedup();
+    Gazetteers {
+        first: set(FIRST_NAMES),
+        surname: set(SURNAMES),
+        places,
+        place_max_words,
+        english: set(ENGLISH),
+        nicknames,
+        org_suffixes,
+        street_strong: set(STREET_STRONG),
+        street_weak: set(STREET_WEAK),
+        titles: set(TITLES),
+        name_cues: set(NAME_CUES),
+        stop_caps: set(STOP_CAPS),
+    }
+}
+
+/// Lower-cases a phrase and joins its word tokens with single spaces
+/// ("St. Albans" -> "st albans").
+pub(crate) fn normalise_phrase(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (a, b) in crate::tokens::word_tokens(s) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in s[a..b].chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+pub(crate) static GAZ: LazyLock<Gazetteers> = LazyLock::new(build);
+
+/// Forces the gazetteers to load now rather than on the first call.
+pub fn warm_up() {
+    LazyLock::force(&GAZ);
+}

@@ -1,0 +1,565 @@
+//! Names, places, organisations and street addresses from capitalisation,
+//! gazetteers and context cues.
+//!
+//! The text is cut into runs of capitalised words ("Jodie MacGill",
+//! "Nixon Primary School", "Anne Common"). Each run is judged in order:
+//! organisation shape (ends in an organisation word), street address (ends
+//! in a street word after a house number, or a strong street word), a
+//! title or cue before it ("Mr", "my sister", "called"), place gazetteer,
+//! then name gazetteers and the unknown-proper-noun rule. Words that are
+//! also common English words (Grace, Hope, May, Will, Bath) need context:
+//! capitalised mid-sentence, a cue before, a name next to them, or a
+//! reporting verb after them at the start of a sentence.
+
+use crate::gazetteer::GAZ;
+use crate::tokens::Tok;
+use crate::{Cand, EntityType as T};
+
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "bin", "ibn",
+    "al", "el", "dos", "das", "ter", "ten", "y", "ap", "binti", "bint",
+];
+
+/// Verbs after which a sentence-initial ambiguous word is a name
+/// ("Will said", "Grace has").
+const REPORT_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "told",
+    "tells",
+    "reported",
+    "reports",
+    "described",
+    "describes",
+    "mentioned",
+    "explained",
+    "has",
+    "had",
+    "feels",
+    "felt",
+    "wants",
+    "wanted",
+    "called",
+    "texted",
+    "phoned",
+    "rang",
+    "asked",
+    "came",
+    "went",
+    "lives",
+    "lived",
+    "works",
+    "worked",
+    "thinks",
+    "thought",
+    "agreed",
+    "attended",
+    "arrived",
+    "seems",
+    "stayed",
+    "visited",
+    "moved",
+    "left",
+    "shouted",
+    "cried",
+    "disclosed",
+    "denied",
+    "admitted",
+    "stated",
+    "shared",
+    "expressed",
+    "became",
+    "started",
+    "stopped",
+    "refused",
+    "missed",
+    "cancelled",
+    "did",
+    "does",
+    "and",
+    "who",
+    "hasn't",
+    "doesn't",
+    "didn't",
+    "wasn't",
+];
+
+/// Words before a place ("moved to Bath", "lives in Reading").
+const PLACE_PREPS: &[&str] = &[
+    "in", "to", "from", "near", "at", "around", "visiting", "visit", "outside", "towards", "via",
+    "into",
+];
+
+const UNIT_WORDS: &[&str] = &[
+    "flat",
+    "studio",
+    "apartment",
+    "apt",
+    "unit",
+    "suite",
+    "room",
+    "house",
+    "floor",
+    "block",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// In a name gazetteer and not a common word.
+    Name,
+    /// In a name gazetteer and also a common word (Grace, Will, Bath).
+    AmbiguousName,
+    /// Not in any word list: an unknown proper noun.
+    Unknown,
+    /// A common word or a listed non-identifier.
+    Common,
+}
+
+fn in_names(l: &str) -> bool {
+    GAZ.first.contains(l) || GAZ.surname.contains(l)
+}
+
+fn classify(t: &Tok<'_>) -> Class {
+    let l = t.lower.as_str();
+    if GAZ.stop_caps.contains(l) || GAZ.titles.contains(l) {
+        return Class::Common;
+    }
+    let common = GAZ.english.contains(l);
+    if in_names(l) {
+        return if common {
+            Class::AmbiguousName
+        } else {
+            Class::Name
+        };
+    }
+    if common || t.text.chars().count() < 2 {
+        return Class::Common;
+    }
+    Class::Unknown
+}
+
+/// Whether a token may start or continue a capitalised run.
+fn cap_word(t: &Tok<'_>) -> bool {
+    if !t.cap || !t.alpha {
+        return false;
+    }
+    if t.allcaps {
+        // Acronyms (CBT, PHQ) are not names; upper-case place or name
+        // lines in addresses ("LONDON") are.
+        let l = t.lower.as_str();
+        return (GAZ.places.contains(l) || in_names(l))
+            && !GAZ.stop_caps.contains(l)
+            && t.text.len() >= 3
+            || (t.text.chars().count() >= 6
+                && !GAZ.english.contains(l)
+                && !GAZ.stop_caps.contains(l));
+    }
+    true
+}
+
+fn gap<'t>(text: &'t str, toks: &[Tok<'_>], i: usize) -> &'t str {
+    // Text between token i-1 and token i.
+    if i == 0 || i >= toks.len() {
+        return "";
+    }
+    text.get(toks[i - 1].e..toks[i].s).unwrap_or("")
+}
+
+fn is_initial(t: &Tok<'_>) -> bool {
+    t.text.chars().count() == 1 && t.cap
+}
+
+fn non_latin(t: &Tok<'_>) -> bool {
+    t.text.chars().any(|c| {
+        let u = c as u32;
+        (0x0370..=0x03FF).contains(&u) // Greek
+            || (0x0400..=0x04FF).contains(&u) // Cyrillic
+            || (0x0600..=0x06FF).contains(&u) // Arabic
+            || (0x0900..=0x0DFF).contains(&u) // Indic scripts
+            || (0x3040..=0x30FF).contains(&u) // Kana
+            || (0x4E00..=0x9FFF).contains(&u) // CJK
+            || (0xAC00..=0xD7AF).contains(&u) // Hangul
+    })
+}
+
+/// Builds runs of capitalised words: inclusive token index ranges.
+fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if !(cap_word(&toks[i]) || (is_initial(&toks[i]) && i + 1 < toks.len())) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        let mut j = i + 1;
+        while j < toks.len() {
+            let g = gap(text, toks, j);
+            let prev = &toks[j - 1];
+            let glue = matches!(g, " " | "-" | "'" | "\u{2019}")
+                || (g == ". " && is_initial(prev))
+                || (g == "." && is_initial(prev));
+            if !glue {
+                break;
+            }
+            let t = &toks[j];
+            if cap_word(t) || (is_initial(t) && g == " ") {
+                end = j;
+                j += 1;
+            } else if g == " "
+                && PARTICLES.contains(&t.lower.as_str())
+                && j + 1 < toks.len()
+                && gap(text, toks, j + 1) == " "
+                && cap_word(&toks[j + 1])
+            {
+                end = j + 1;
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        // A lone initial is not a run.
+        if !(start == end && is_initial(&toks[start])) {
+            out.push((start, end));
+        }
+        i = end + 1;
+    }
+    out
+}
+
+fn push(out: &mut Vec<Cand>, toks: &[Tok<'_>], a: usize, b: usize, kind: T, prio: u8) {
+    out.push(Cand {
+        s: toks[a].s,
+        e: toks[b].e,
+        kind,
+        prio,
+    });
+}
+
+/// Organisation suffix length (in tokens) at the end of run a..=b.
+fn org_suffix_len(toks: &[Tok<'_>], a: usize, b: usize) -> usize {
+    for suf in &GAZ.org_suffixes {
+        let k = suf.len();
+        if k > b + 1 - a {
+            continue;
+        }
+        if (0..k).all(|x| toks[b + 1 - k + x].lower == suf[x]) {
+            return k;
+        }
+    }
+    0
+}
+
+fn is_house_number(t: &Tok<'_>) -> bool {
+    t.has_digit
+        && t.text.chars().count() <= 6
+        && t.text.starts_with(|c: char| c.is_ascii_digit())
+        && t.text.chars().filter(char::is_ascii_alphabetic).count() <= 2
+}
+
+/// Extends an address start leftwards over "Flat 62n, 98" prefixes.
+fn address_start(text: &str, toks: &[Tok<'_>], a: usize) -> Option<usize> {
+    if a == 0 {
+        return None;
+    }
+    let n = a - 1;
+    let g = gap(text, toks, a);
+    if !(is_house_number(&toks[n]) && matches!(g, " " | ", ")) {
+        return None;
+    }
+    let mut start = n;
+    if n >= 1 && UNIT_WORDS.contains(&toks[n - 1].lower.as_str()) && gap(text, toks, n) == " " {
+        start = n - 1;
+    } else if n >= 2
+        && g == ", "
+        && is_house_number(&toks[n])
+        && UNIT_WORDS.contains(&toks[n - 1].lower.as_str())
+    {
+        start = n - 1;
+    } else if g == ", " {
+        // "98h, Anne Common" without a unit word: only a bare number with a
+        // letter suffix is too weak; require the unit word.
+        return None;
+    }
+    Some(start)
+}
+
+/// Runs the detector.
+pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    // Non-Latin script words inside English text are names or places.
+    let mut i = 0;
+    while i < toks.len() {
+        if non_latin(&toks[i]) && toks[i].text.chars().count() >= 2 {
+            let a = i;
+            while i + 1 < toks.len() && non_latin(&toks[i + 1]) && gap(text, toks, i + 1) == " " {
+                i += 1;
+            }
+            push(out, toks, a, i, T::Name, 25);
+        }
+        i += 1;
+    }
+
+    for (a0, b) in runs(text, toks) {
+        judge_run(text, toks, a0, b, out);
+    }
+    lists(text, toks, out);
+}
+
+fn prev_lower<'a>(toks: &'a [Tok<'_>], a: usize) -> Option<&'a str> {
+    a.checked_sub(1).map(|p| toks[p].lower.as_str())
+}
+
+fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Cand>) {
+    // Drop sentence-initial common words and "The" from the front.
+    let mut a = a0;
+    while a < b
+        && matches!(classify(&toks[a]), Class::Common)
+        && (toks[a].sent_start || toks[a].lower == "the")
+    {
+        a += 1;
+    }
+    let len = b + 1 - a;
+    let before = prev_lower(toks, a);
+    let before_gap = gap(text, toks, a);
+
+    // Organisation: "Nixon Primary School", "Clarke Group", "Derby Foodbank".
+    let k = org_suffix_len(toks, a, b);
+    if k > 0 && len > k {
+        push(out, toks, a, b, T::Organisation, 40);
+        return;
+    }
+    // Street address: "[Flat 7,] 649 Barlow Road", "Zoe Crescent".
+    let last = toks[b].lower.as_str();
+    if len >= 2 && (GAZ.street_strong.contains(last) || GAZ.street_weak.contains(last)) {
+        if let Some(s) = address_start(text, toks, a) {
+            push(out, toks, s, b, T::Address, 50);
+            return;
+        }
+        if GAZ.street_strong.contains(last) && !matches!(classify(&toks[b - 1]), Class::Common) {
+            push(out, toks, a, b, T::Address, 50);
+            return;
+        }
+    }
+    // "Puruntie 82", "Via Franscini 71": street word(s) then a number.
+    if b + 1 < toks.len()
+        && gap(text, toks, b + 1) == " "
+        && is_house_number(&toks[b + 1])
+        && (GAZ
+            .street_strong
+            .iter()
+            .any(|s| last.ends_with(s.as_str()) && last.len() > s.len() + 2)
+            || GAZ.street_strong.contains(toks[a].lower.as_str()))
+    {
+        push(out, toks, a, b + 1, T::Address, 50);
+        return;
+    }
+    // A title or a relationship cue before: the run is a name.
+    let cued = before.is_some_and(|w| {
+        (GAZ.titles.contains(w) && matches!(before_gap, " " | ". "))
+            || (GAZ.name_cues.contains(w) && matches!(before_gap, " " | ", "))
+    });
+    if cued {
+        let mut e = a;
+        while e < b && e < a + 3 {
+            e += 1;
+        }
+        if !matches!(classify(&toks[a]), Class::Common) || toks[a].cap {
+            push(out, toks, a, e, T::Name, 45);
+            return;
+        }
+    }
+    // Places, longest match first within the run.
+    let mut covered = vec![false; len];
+    let mut x = a;
+    while x <= b {
+        let mut matched = 0;
+        let maxw = GAZ.place_max_words.min(b + 1 - x);
+        for w in (1..=maxw).rev() {
+            let phrase = join_lower(toks, x, x + w - 1);
+            if GAZ.places.contains(&phrase) {
+                matched = w;
+                break;
+            }
+        }
+        if matched > 0 {
+            let single = matched == 1;
+            let t = &toks[x];
+            let cls = classify(t);
+            let prep = prev_lower(toks, x).is_some_and(|w| PLACE_PREPS.contains(&w));
+            let ok = if single {
+                match cls {
+                    Class::Common => {
+                        // "Bath", "Reading", "Deal": only mid-sentence after
+                        // a place preposition, or in an address line.
+                        !t.sent_start
+                            && !GAZ.stop_caps.contains(t.lower.as_str())
+                            && (prep || len == 1 && t.allcaps)
+                    }
+                    Class::AmbiguousName => !t.sent_start || prep,
+                    _ => true,
+                }
+            } else {
+                true
+            };
+            if ok {
+                let kind = if single && matches!(cls, Class::Name) && !prep && len > 1 {
+                    T::Name
+                } else {
+                    T::Location
+                };
+                push(out, toks, x, x + matched - 1, kind, 35);
+                for c in covered.iter_mut().skip(x - a).take(matched) {
+                    *c = true;
+                }
+            }
+            x += matched;
+        } else {
+            x += 1;
+        }
+    }
+    // Names.
+    let classes: Vec<Class> = (a..=b).map(|i| classify(&toks[i])).collect();
+    let strong = |c: Class| matches!(c, Class::Name | Class::Unknown);
+    let any_strong = classes
+        .iter()
+        .enumerate()
+        .any(|(i, c)| strong(*c) && !covered[i]);
+    if len >= 2 && any_strong {
+        // Span from the first to the last name-like word.
+        let is_namey = |i: usize| {
+            !covered[i]
+                && (strong(classes[i])
+                    || matches!(classes[i], Class::AmbiguousName)
+                    || is_initial(&toks[a + i]))
+        };
+        let first = (0..len).find(|&i| is_namey(i));
+        let lastn = (0..len).rev().find(|&i| is_namey(i));
+        if let (Some(f), Some(l)) = (first, lastn) {
+            push(out, toks, a + f, a + l, T::Name, 30);
+        }
+        return;
+    }
+    if len >= 2 {
+        // All words ambiguous or common: a name if two name words stand
+        // together ("Will Turner"), mid-sentence.
+        let amb: Vec<usize> = (0..len)
+            .filter(|&i| matches!(classes[i], Class::AmbiguousName) && !covered[i])
+            .collect();
+        if amb.len() >= 2 && !toks[a].sent_start {
+            push(out, toks, a + amb[0], a + amb[amb.len() - 1], T::Name, 30);
+            return;
+        }
+        // Otherwise judge the words one by one below.
+    }
+    for i in 0..len {
+        if covered[i] {
+            continue;
+        }
+        let t = &toks[a + i];
+        let take = match classes[i] {
+            Class::Name => true,
+            Class::Unknown => t.text.chars().count() >= 2,
+            Class::AmbiguousName => {
+                let next = toks.get(a + i + 1).map(|n| n.lower.as_str());
+                let cue = prev_lower(toks, a + i)
+                    .is_some_and(|w| GAZ.name_cues.contains(w) || GAZ.titles.contains(w));
+                let month = is_month_word(&t.lower)
+                    && (prev_lower(toks, a + i).is_some_and(|w| {
+                        matches!(
+                            w,
+                            "in" | "of"
+                                | "since"
+                                | "until"
+                                | "by"
+                                | "last"
+                                | "next"
+                                | "early"
+                                | "late"
+                                | "mid"
+                                | "end"
+                                | "from"
+                                | "during"
+                                | "before"
+                                | "after"
+                        )
+                    }) || next.is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())));
+                !month
+                    && (cue
+                        || !t.sent_start
+                        || next.is_some_and(|n| REPORT_VERBS.contains(&n)) && !is_modal(&t.lower))
+            }
+            Class::Common => false,
+        };
+        if take {
+            push(out, toks, a + i, a + i, T::Name, 30);
+        }
+    }
+}
+
+fn is_month_word(l: &str) -> bool {
+    matches!(
+        l,
+        "may" | "june" | "july" | "august" | "april" | "march" | "january"
+    )
+}
+
+fn is_modal(l: &str) -> bool {
+    matches!(l, "will" | "may" | "can" | "must" | "shall")
+}
+
+fn join_lower(toks: &[Tok<'_>], a: usize, b: usize) -> String {
+    let mut s = String::new();
+    for t in &toks[a..=b] {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&t.lower);
+    }
+    s
+}
+
+/// "Graham, Newton and Goddard", "Woods and Sons": firms named as lists.
+fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let mut i = 0;
+    while i < toks.len() {
+        let is_part =
+            |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps && GAZ.surname.contains(t.lower.as_str());
+        if !is_part(&toks[i]) {
+            i += 1;
+            continue;
+        }
+        let mut parts = 1;
+        let mut j = i;
+        let mut end = None;
+        while j + 1 < toks.len() {
+            let g = gap(text, toks, j + 1);
+            if g == ", " && is_part(&toks[j + 1]) {
+                parts += 1;
+                j += 1;
+                continue;
+            }
+            if g == " " && matches!(toks[j + 1].lower.as_str(), "and") && j + 2 < toks.len() {
+                let t = &toks[j + 2];
+                if gap(text, toks, j + 2) == " "
+                    && (is_part(t)
+                        || matches!(t.lower.as_str(), "sons" | "co" | "partners" | "daughters"))
+                {
+                    parts += 1;
+                    if parts >= 3
+                        || matches!(t.lower.as_str(), "sons" | "co" | "partners" | "daughters")
+                    {
+                        end = Some(j + 2);
+                    }
+                }
+            }
+            break;
+        }
+        if let Some(e) = end {
+            push(out, toks, i, e, T::Organisation, 41);
+            i = e + 1;
+        } else {
+            i = j + 1;
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Pattern detectors: emails, URLs, handles, dates, postcodes, NI and NHS
+//! numbers (with the mod-11 check), phone numbers in UK, US and
+//! international forms, card/SSN/IBAN/IP and case or reference numbers.
+
+use crate::{Cand, EntityType as T};
+use regex::Regex;
+use std::sync::LazyLock;
+
+struct Patterns {
+    email: Regex,
+    url: Regex,
+    bare_domain: Regex,
+    handle: Regex,
+    iso_date: Regex,
+    num_date: Regex,
+    text_date_dm: Regex,
+    text_date_md: Regex,
+    month_year: Regex,
+    year: Regex,
+    postcode_uk: Regex,
+    ni: Regex,
+    iban: Regex,
+    ip: Regex,
+    digits: Regex,
+    alnum_id: Regex,
+    ref_cue: Regex,
+    po_box: Regex,
+    unit: Regex,
+    military: Regex,
+    us_state_zip: Regex,
+    time: Regex,
+}
+
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+const WEEKDAY: &str = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?";
+
+/// Compiles a constant pattern. The patterns are fixed strings exercised by
+/// the unit tests, so a failure here is a programming error, never input.
+#[allow(clippy::expect_used)]
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("constant pattern compiles")
+}
+
+static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
+    email: re(r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}"),
+    url: re(r#"(?i)\b(?:https?://|www\.)[^\s<>"'\)\]]+"#),
+    bare_domain: re(
+        r"(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|co\.uk|org\.uk|ac\.uk|gov\.uk|nhs\.uk|me\.uk|uk|io|info|biz|me|eu|ie|de|fr|es|it|nl|be|ch|se|dk|no|fi|pl|cz|hu|pt|br|ca|au|nz|us|co)\b(?:/[^\s<>\x22]*)?",
+    ),
+    handle: re(r"@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
+    iso_date: re(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\b"),
+    num_date: re(
+        r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b|\b\d{1,2}/\d{4}\b|\b\d{4}/\d{1,2}/\d{1,2}\b",
+    ),
+    text_date_dm: re(&format!(
+        r"(?i)\b(?:{WEEKDAY},?\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{MONTH}\b\.?(?:,?\s+'?\d{{4}}\b|,?\s+'\d{{2}}\b)?"
+    )),
+    text_date_md: re(&format!(
+        r"(?i)\b(?:{WEEKDAY},?\s+)?{MONTH}\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
+    )),
+    month_year: re(&format!(r"(?i)\b{MONTH}\.?,?\s+\d{{4}}\b")),
+    year: re(r"\b(?:19[0-9]{2}|20[0-9]{2})s?\b"),
+    postcode_uk: re(r"\b(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?[0-9][A-Z]{2}\b"),
+    ni: re(r"\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b"),
+    iban: re(r"(?i)\b[a-z]{2}[0-9]{2}[a-z0-9]{11,30}\b"),
+    ip: re(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
+    // Digit groups joined by single spaces, dashes, dots or brackets, with
+    // an optional international prefix and extension.
+    digits: re(
+        r"(?:\+\s?\d{1,3}[\s.\-]?(?:\(0\)\s?)?)?(?:\(\d{1,5}\)[\s.\-]?)?\d+(?:(?:[ .\-]|\s?\(\d+\)\s?)\d+)*(?:\s?(?:x|ext\.?)\s?\d{1,5})?",
+    ),
+    alnum_id: re(r"\b(?:[A-Za-z]{1,5}[\-/]?\d{4,}[A-Za-z]{0,2}|\d{4,}[A-Za-z]{1,3}\d*)\b"),
+    ref_cue: re(
+        r"(?i)\b(?:case|ref(?:erence)?|claim|account|acct|patient|hospital|member(?:ship)?|policy|crn|mrn|id|licen[cs]e|passport|badge|employee|student|customer|order|invoice|ticket|booking|file)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*([A-Z0-9][A-Z0-9/\-]{3,}[0-9][A-Z0-9]*)\b",
+    ),
+    po_box: re(r"(?i)\bP\.?\s?O\.?\s?Box\s+\d+"),
+    unit: re(
+        r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Floor|Bldg\.?|Building)\s+#?\d+[A-Za-z]?\b",
+    ),
+    military: re(
+        r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?|\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}\b|\bUSN?[SV]\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b",
+    ),
+    us_state_zip: re(
+        r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)\s+\d{5}(?:-\d{4})?\b",
+    ),
+    time: re(r"(?i)\b\d{1,2}[:.]\d{2}\s?(?:am|pm)?\b|\b\d{1,2}\s?(?:am|pm)\b"),
+});
+
+/// NHS number check digit (modulus 11).
+pub fn nhs_valid(digits: &[u8]) -> bool {
+    if digits.len() != 10 {
+        return false;
+    }
+    let sum: u32 = digits[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| u32::from(*d) * (10 - i as u32))
+        .sum();
+    let check = 11 - (sum % 11);
+    let check = if check == 11 { 0 } else { check };
+    check != 10 && check == u32::from(digits[9])
+}
+
+/// Luhn check for card numbers.
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    if digits.len() < 12 {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(*d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+fn push(out: &mut Vec<Cand>, s: usize, e: usize, kind: T, prio: u8) {
+    if s < e {
+        out.push(Cand { s, e, kind, prio });
+    }
+}
+
+fn prev_char(text: &str, i: usize) -> Option<char> {
+    text.get(..i).and_then(|p| p.chars().next_back())
+}
+
+fn next_char(text: &str, i: usize) -> Option<char> {
+    text.get(i..).and_then(|p| p.chars().next())
+}
+
+/// Runs every pattern detector over `text`.
+pub(crate) fn detect(text: &str, out: &mut Vec<Cand>) {
+    let p = &*P;
+    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    let has_at = text.contains('@');
+
+    if has_at {
+        for m in p.email.find_iter(text) {
+            push(out, m.start(), m.end(), T::Email, 95);
+        }
+        for m in p.handle.find_iter(text) {
+            let before = prev_char(text, m.start());
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '_') {
+                continue;
+            }
+            push(out, m.start(), m.end(), T::Username, 90);
+        }
+    }
+    if text.contains("www.") || text.contains("://") {
+        for m in p.url.find_iter(text) {
+            let t = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            push(out, m.start(), m.start() + t.len(), T::Url, 92);
+        }
+    }
+    if text.contains('.') {
+        for m in p.bare_domain.find_iter(text) {
+            // Not part of an email address.
+            if prev_char(text, m.start()) == Some('@') || next_char(text, m.end()) == Some('@') {
+                continue;
+            }
+            let t = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            push(out, m.start(), m.start() + t.len(), T::Url, 91);
+        }
+    }
+    // Textual dates need no digit when a weekday/month alone is not taken.
+    for m in p.text_date_dm.find_iter(text) {
+        push(out, m.start(), m.end(), T::Date, 70);
+    }
+    for m in p.text_date_md.find_iter(text) {
+        // "may 2" as a verb is rare; require a capitalised month unless a
+        // year follows.
+        if m.as_str().starts_with(char::is_lowercase) && !m.as_str().contains(',') {
+            continue;
+        }
+        push(out, m.start(), m.end(), T::Date, 70);
+    }
+    if !has_digit {
+        return;
+    }
+    for m in p.month_year.find_iter(text) {
+        if m.as_str().starts_with(char::is_lowercase) {
+            continue;
+        }
+        push(out, m.start(), m.end(), T::Date, 70);
+    }
+    for m in p.iso_date.find_iter(text) {
+        push(out, m.start(), m.end(), T::Date, 75);
+    }
+    for m in p.num_date.find_iter(text) {
+        push(out, m.start(), m.end(), T::Date, 74);
+    }
+    for m in p.postcode_uk.find_iter(text) {
+        push(out, m.start(), m.end(), T::Postcode, 80);
+    }
+    for m in p.ni.find_iter(text) {
+        push(out, m.start(), m.end(), T::NiNumber, 82);
+    }
+    for m in p.iban.find_iter(text) {
+        let s = m.as_str();
+        if s.bytes().filter(u8::is_ascii_digit).count() >= 8 {
+            push(out, m.start(), m.end(), T::Id, 78);
+        }
+    }
+    for m in p.ip.find_iter(text) {
+        push(out, m.start(), m.end(), T::Id, 77);
+    }
+    for c in p.ref_cue.captures_iter(text) {
+        if let Some(g) = c.get(1) {
+            push(out, g.start(), g.end(), T::Id, 76);
+        }
+    }
+    for m in p.alnum_id.find_iter(text) {
+        push(out, m.start(), m.end(), T::Id, 60);
+    }
+    for m in p.po_box.find_iter(text) {
+        push(out, m.start(), m.end(), T::Address, 65);
+    }
+    for m in p.military.find_iter(text) {
+        push(out, m.start(), m.end(), T::Address, 65);
+    }
+    for m in p.us_state_zip.find_iter(text) {
+        push(out, m.start(), m.end(), T::Address, 64);
+    }
+    for m in p.unit.find_iter(text) {
+        push(out, m.start(), m.end(), T::Address, 55);
+    }
+    // Times are not identifiers: remember them so digit runs skip them.
+    let times: Vec<(usize, usize)> = p
+        .time
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    for m in p.digits.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        // Must not be glued to letters or other digits (IDs, postcodes).
+        if prev_char(text, s)
+            .is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '£' || c == '$' || c == '€')
+            || next_char(text, e).is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '%')
+        {
+            continue;
+        }
+        if times.iter().any(|&(a, b)| a <= s && e <= b) {
+            continue;
+        }
+        let digits: Vec<u8> = m
+            .as_str()
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect();
+        classify_digits(m.as_str(), s, e, &digits, out);
+    }
+}
+
+fn classify_digits(t: &str, s: usize, e: usize, d: &[u8], out: &mut Vec<Cand>) {
+    let n = d.len();
+    let plus = t.starts_with('+');
+    let groups: Vec<usize> = t
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    if n == 10 && nhs_valid(d) && !plus && d[0] != 0
+        || (n == 10 && groups == [3, 3, 4] && !t.contains('(') && nhs_valid(d))
+    {
+        push(out, s, e, T::NhsNumber, 85);
+        return;
+    }
+    if groups == [3, 2, 4] && t.contains('-') {
+        push(out, s, e, T::Id, 70); // US social security number shape
+        return;
+    }
+    if n >= 13
+        && n <= 19
+        && !plus
+        && (luhn_valid(d) || groups.len() == 1 || groups.iter().all(|&g| g == 4))
+    {
+        push(out, s, e, T::Id, 70);
+        return;
+    }
+    if (7..=15).contains(&n) {
+        if n == 10
+            && groups == [3, 3, 4]
+            && d[0] != 0
+            && !t.contains('(')
+            && !plus
+            && t.contains(' ')
+        {
+            // Likely an NHS number written without a valid check digit.
+            push(out, s, e, T::NhsNumber, 62);
+            return;
+        }
+        push(out, s, e, T::Phone, 68);
+        return;
+    }
+    if n > 15 {
+        push(out, s, e, T::Id, 60);
+        return;
+    }
+    if groups.len() == 1 && n == 4 {
+        let v = d.iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
+        if (1900..=2099).contains(&v) {
+            push(out, s, e, T::Date, 50);
+        } else {
+            push(out, s, e, T::Address, 40);
+        }
+        return;
+    }
+    if groups.len() == 1 && (5..=6).contains(&n) {
+        push(out, s, e, T::Postcode, 40);
+        return;
+    }
+    if groups.len() >= 2 && n >= 5 {
+        push(out, s, e, T::Phone, 45);
+    }
+}
+
+/// Year-only mentions ("in 1977"); kept separate so callers can weigh them.
+pub(crate) fn years(text: &str, out: &mut Vec<Cand>) {
+    for m in P.year.find_iter(text) {
+        push(out, m.start(), m.end(), T::Date, 50);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, T)> {
+        let mut v = Vec::new();
+        detect(text, &mut v);
+        v.iter()
+            .map(|c| (text[c.s..c.e].to_string(), c.kind))
+            .collect()
+    }
+
+    #[test]
+    fn nhs_mod11() {
+        assert!(nhs_valid(&[9, 4, 3, 4, 7, 6, 5, 9, 1, 9]));
+        assert!(!nhs_valid(&[9, 4, 3, 4, 7, 6, 5, 9, 1, 8]));
+    }
+
+    #[test]
+    fn luhn() {
+        assert!(luhn_valid(&[
+            4, 5, 3, 9, 1, 4, 8, 8, 0, 3, 4, 3, 6, 4, 6, 7
+        ]));
+        assert!(!luhn_valid(&[
+            4, 5, 3, 9, 1, 4, 8, 8, 0, 3, 4, 3, 6, 4, 6, 8
+        ]));
+    }
+
+    #[test]
+    fn uk_forms() {
+        let f = found(
+            "Call +44 (0)7700 900123 or 020-7946-0018; NI QQ 12 34 56 C; SW1A 1AA; 943 476 5919",
+        );
+        assert!(
+            f.contains(&("+44 (0)7700 900123".into(), T::Phone)),
+            "{f:?}"
+        );
+        assert!(f.contains(&("020-7946-0018".into(), T::Phone)), "{f:?}");
+        assert!(f.contains(&("QQ 12 34 56 C".into(), T::NiNumber)), "{f:?}");
+        assert!(f.contains(&("SW1A 1AA".into(), T::Postcode)), "{f:?}");
+        assert!(f.contains(&("943 476 5919".into(), T::NhsNumber)), "{f:?}");
+    }
+
+    #[test]
+    fn dates() {
+        let f = found("on 02/03/2025, 2 March, March 2nd, 2.3.25 and the 2nd of Mar");
+        for d in [
+            "02/03/2025",
+            "2 March",
+            "March 2nd",
+            "2.3.25",
+            "the 2nd of Mar",
+        ] {
+            assert!(f.iter().any(|(t, k)| t == d && *k == T::Date), "{d}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn times_and_scores_are_not_phones() {
+        let f = found("PHQ-9 14, GAD-7 9, sertraline 50mg at 10:30am");
+        assert!(f.is_empty(), "{f:?}");
+    }
+}
