@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: score GOLD.jsonl [top] [--no-known]")?;
     let top: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(30);
     let no_known = args.iter().any(|a| a == "--no-known");
+    let dump = args.iter().any(|a| a == "--dump");
     let mut scorer = Scorer::new();
     let f = std::io::BufReader::new(std::fs::File::open(path)?);
     for line in f.lines() {
@@ -36,6 +37,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .into_iter()
             .map(|s| (s.start, s.end))
             .collect();
+        if dump {
+            let chars: Vec<char> = l.text.chars().collect();
+            let touched = |a: usize, b: usize| spans.iter().any(|&(s, e)| s < b && a < e);
+            for g in &l.spans {
+                if g.optional {
+                    continue;
+                }
+                let toks = confidant_deid::eval::char_tokens(
+                    &chars[g.start..g.end].iter().collect::<String>(),
+                );
+                let missed = toks
+                    .iter()
+                    .any(|&(a, b)| !touched(g.start + a, g.start + b));
+                if missed {
+                    let t: String = chars[g.start..g.end].iter().collect();
+                    let pred: Vec<String> = spans
+                        .iter()
+                        .map(|&(s, e)| chars[s..e].iter().collect())
+                        .collect();
+                    println!(
+                        "MISS {} {:?} || {:?} || pred {:?}",
+                        g.kind,
+                        t,
+                        l.text.replace('\n', " / "),
+                        pred
+                    );
+                }
+            }
+            for &(s, e) in &spans {
+                let in_gold = l.spans.iter().any(|g| g.start <= s && e <= g.end);
+                if !in_gold {
+                    let t: String = chars[s..e].iter().collect();
+                    println!("OVER {:?} || {:?}", t, l.text.replace('\n', " / "));
+                }
+            }
+        }
         scorer.add(&l.text, &l.spans, &spans);
     }
     let r = scorer.finish(top);

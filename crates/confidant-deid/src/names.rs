@@ -90,6 +90,25 @@ const PLACE_PREPS: &[&str] = &[
     "into",
 ];
 
+/// Public services named after their town ("Derby Foodbank"): the town
+/// is the identifier, the service word is kept.
+const SERVICE_SUFFIXES: &[&str] = &[
+    "foodbank",
+    "food bank",
+    "jobcentre",
+    "job centre",
+    "council",
+    "city council",
+    "borough council",
+    "county council",
+    "library",
+    "police",
+    "crown court",
+    "magistrates court",
+    "county court",
+    "register office",
+];
+
 const UNIT_WORDS: &[&str] = &[
     "flat",
     "studio",
@@ -204,7 +223,10 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
                 break;
             }
             let t = &toks[j];
-            if cap_word(t) || (is_initial(t) && g == " ") {
+            if cap_word(t)
+                || (is_initial(t) && g == " ")
+                || (g == " " && t.allcaps && is_org_word(&t.lower))
+            {
                 end = j;
                 j += 1;
             } else if g == " "
@@ -226,6 +248,12 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
         i = end + 1;
     }
     out
+}
+
+fn is_org_word(l: &str) -> bool {
+    GAZ.org_suffixes
+        .iter()
+        .any(|suf| suf.len() == 1 && suf[0] == l)
 }
 
 fn push(out: &mut Vec<Cand>, toks: &[Tok<'_>], a: usize, b: usize, kind: T, prio: u8) {
@@ -313,11 +341,30 @@ fn prev_lower<'a>(toks: &'a [Tok<'_>], a: usize) -> Option<&'a str> {
 fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Cand>) {
     // Drop sentence-initial common words and "The" from the front.
     let mut a = a0;
+    let mut title_before = false;
     while a < b
         && matches!(classify(&toks[a]), Class::Common)
-        && (toks[a].sent_start || toks[a].lower == "the")
+        && (toks[a].sent_start
+            || toks[a].lower == "the"
+            || GAZ.titles.contains(toks[a].lower.as_str()))
     {
+        title_before |= GAZ.titles.contains(toks[a].lower.as_str());
         a += 1;
+    }
+    // A multi-word place may start with a common word ("United Kingdom",
+    // "South Africa"), even at the start of a line.
+    if a > a0 {
+        let maxw = GAZ.place_max_words.min(b + 1 - a0);
+        for w in (2..=maxw).rev() {
+            if GAZ.places.contains(&join_lower(toks, a0, a0 + w - 1)) {
+                push(out, toks, a0, a0 + w - 1, T::Location, 35);
+                if a0 + w > b {
+                    return;
+                }
+                a = a.max(a0 + w);
+                break;
+            }
+        }
     }
     let len = b + 1 - a;
     let before = prev_lower(toks, a);
@@ -326,7 +373,15 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
     // Organisation: "Nixon Primary School", "Clarke Group", "Derby Foodbank".
     let k = org_suffix_len(toks, a, b);
     if k > 0 && len > k {
-        push(out, toks, a, b, T::Organisation, 40);
+        // "Derby Foodbank", "Leeds Jobcentre": a place plus a service word;
+        // the place is the identifier.
+        let prefix = join_lower(toks, a, b - k);
+        let service = SERVICE_SUFFIXES.contains(&join_lower(toks, b + 1 - k, b).as_str());
+        if service && GAZ.places.contains(&prefix) {
+            push(out, toks, a, b - k, T::Location, 40);
+        } else {
+            push(out, toks, a, b, T::Organisation, 40);
+        }
         return;
     }
     // Street address: "[Flat 7,] 649 Barlow Road", "Zoe Crescent".
@@ -355,10 +410,11 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         return;
     }
     // A title or a relationship cue before: the run is a name.
-    let cued = before.is_some_and(|w| {
-        (GAZ.titles.contains(w) && matches!(before_gap, " " | ". "))
-            || (GAZ.name_cues.contains(w) && matches!(before_gap, " " | ", "))
-    });
+    let cued = title_before
+        || before.is_some_and(|w| {
+            (GAZ.titles.contains(w) && matches!(before_gap, " " | ". "))
+                || (GAZ.name_cues.contains(w) && matches!(before_gap, " " | ", "))
+        });
     if cued {
         let mut e = a;
         while e < b && e < a + 3 {
