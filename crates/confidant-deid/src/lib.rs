@@ -81,7 +81,11 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
     let mut out: Vec<Cand> = Vec::with_capacity(c.len());
     for x in c {
         if let Some(last) = out.last_mut() {
-            if x.s < last.e {
+            // "Cinzia and Hammarvägen 15": parts of one address joined by "and".
+            let joined_address = (last.kind == EntityType::Address
+                || x.kind == EntityType::Address)
+                && text.get(last.e..x.s) == Some(" and ");
+            if x.s < last.e || joined_address {
                 if x.prio > last.prio {
                     last.kind = x.kind;
                     last.prio = x.prio;

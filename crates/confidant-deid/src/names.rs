@@ -332,6 +332,168 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         judge_run(text, toks, a0, b, out);
     }
     lists(text, toks, out);
+    street_numbers(text, toks, out);
+    corners(text, toks, out);
+    lower_case_names(text, toks, out);
+}
+
+/// Lower-case words that go inside street addresses ("ul.", "rue des").
+const ADDRESS_PARTICLES: &[&str] = &[
+    "ul", "u", "al", "tér", "utca", "út", "rue", "de", "des", "du", "del", "della", "da", "do",
+    "dos", "das", "di", "la", "le", "les", "van", "von", "der", "den", "d", "st", "str", "via",
+    "vicolo", "calle", "avenida", "rua", "och", "y", "e", "am", "an", "im", "auf",
+];
+
+fn same_line(g: &str) -> bool {
+    !g.contains('\n') && g.len() <= 3
+}
+
+/// House-number addresses: "5366 Pivovarská 276", "770 26 rue des
+/// Lieutenants Thomazo", "333 Golfskálinn 78", "Hansinegata 120".
+fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let lead = is_house_number(&toks[i]);
+        let wordy = |t: &Tok<'_>| {
+            (cap_word(t) && !GAZ.stop_caps.contains(t.lower.as_str()) && !is_month_word(&t.lower))
+                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
+        };
+        if !lead && !(cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i + 1;
+        // A second number ("770 26 rue ...").
+        if lead && j < n && is_house_number(&toks[j]) && gap(text, toks, j) == " " {
+            j += 1;
+        }
+        let mut caps = usize::from(!lead);
+        let mut unknown = usize::from(!lead);
+        let mut last_word = if lead { None } else { Some(i) };
+        while j < n
+            && same_line(gap(text, toks, j))
+            && !gap(text, toks, j).contains(',')
+            && wordy(&toks[j])
+        {
+            if cap_word(&toks[j]) {
+                caps += 1;
+                if matches!(classify(&toks[j]), Class::Unknown | Class::Name) {
+                    unknown += 1;
+                }
+            }
+            last_word = Some(j);
+            j += 1;
+        }
+        let Some(lw) = last_word else {
+            i += 1;
+            continue;
+        };
+        let trailing = j < n
+            && matches!(gap(text, toks, j), " " | ". ")
+            && is_house_number(&toks[j])
+            && toks[j].text.len() <= 5
+            && !text
+                .get(toks[j].e..)
+                .is_some_and(|r| r.starts_with([':', '%']) || r.starts_with(" years"));
+        let suffix = GAZ.street_strong.contains(toks[lw].lower.as_str())
+            || GAZ.street_weak.contains(toks[lw].lower.as_str());
+        let ok = caps >= 1
+            && unknown >= 1
+            && if lead {
+                trailing || suffix || toks[start].text.len() >= 3
+            } else {
+                trailing
+            };
+        if ok {
+            let end = if trailing { j } else { lw };
+            push(out, toks, start, end, T::Address, 48);
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// "the corner of 74 Sikelianou Street and Ten Pas Pass".
+fn corners(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let n = toks.len();
+    for i in 0..n.saturating_sub(2) {
+        if !(toks[i].lower == "corner" && toks[i + 1].lower == "of") {
+            continue;
+        }
+        let start = if i > 0 && toks[i - 1].lower == "the" {
+            i - 1
+        } else {
+            i
+        };
+        let mut j = i + 2;
+        let mut last = None;
+        let mut seen_and = false;
+        while j < n
+            && same_line(gap(text, toks, j))
+            && !gap(text, toks, j).contains([',', '?', '!'])
+        {
+            let t = &toks[j];
+            if t.lower == "and" && !seen_and && last.is_some() {
+                seen_and = true;
+            } else if t.cap
+                || t.has_digit
+                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
+                || GAZ.street_weak.contains(t.lower.as_str())
+            {
+                last = Some(j);
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        if let (Some(l), true) = (last, seen_and) {
+            push(out, toks, start, l, T::Address, 47);
+        }
+    }
+}
+
+/// Names written in lower case: a whole text without capitals ("they had
+/// 6: leonti, terrence, pamela") is judged word by word against the
+/// gazetteers; in ordinary text only unambiguous first names count.
+fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let no_caps = !text.chars().any(char::is_uppercase) && text.len() >= 12;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        let l = t.lower.as_str();
+        let n = t.text.chars().count();
+        let name_like = |t: &Tok<'_>| {
+            let l = t.lower.as_str();
+            !t.cap
+                && t.alpha
+                && !GAZ.english.contains(l)
+                && !GAZ.stop_caps.contains(l)
+                && !GAZ.titles.contains(l)
+                && !ADDRESS_PARTICLES.contains(&l)
+                && !PARTICLES.contains(&l)
+        };
+        let take = if no_caps {
+            name_like(t) && (n >= 3 && (in_names(l) || GAZ.places.contains(l)) || n >= 5)
+        } else {
+            name_like(t) && n >= 4 && GAZ.first.contains(l) && GAZ.surname.contains(l)
+        };
+        if take {
+            let a = i;
+            while i + 1 < toks.len()
+                && gap(text, toks, i + 1) == " "
+                && name_like(&toks[i + 1])
+                && (in_names(toks[i + 1].lower.as_str())
+                    || no_caps && toks[i + 1].text.chars().count() >= 4)
+            {
+                i += 1;
+            }
+            push(out, toks, a, i, T::Name, 20);
+        }
+        i += 1;
+    }
 }
 
 fn prev_lower<'a>(toks: &'a [Tok<'_>], a: usize) -> Option<&'a str> {
