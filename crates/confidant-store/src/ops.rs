@@ -1,0 +1,1157 @@
+// The store's operations, written once and compiled once per backend:
+// `backend.rs` includes this file into a module per backend with `Db` set to
+// `sqlx::Sqlite` or `sqlx::Postgres`. The SQL is the common subset both
+// speak (`$n` binds, RETURNING, no backend-specific functions); where the
+// backends differ (connection options, migrations, the WAL checkpoint after
+// destruction) the difference lives in `backend.rs`, not here.
+//
+// Every writing transaction starts with `lock_chain`, whose UPDATE of the
+// single audit_state row serialises writers on both backends (SQLite takes
+// its write lock at the first write, PostgreSQL a row lock), and ends with
+// `write_entries`, which appends the audit entries and re-signs the
+// checkpoint in the same transaction as the change.
+
+use sqlx::Row;
+
+type Pool = sqlx::Pool<Db>;
+type Conn = <Db as sqlx::Database>::Connection;
+
+/// Rows per multi-row INSERT: well under both backends' bind limits.
+const INSERT_CHUNK: usize = 400;
+
+fn query(sql: &str) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments<'_>> {
+    sqlx::query::<Db>(sql)
+}
+
+/// Takes the writer lock and returns the chain as the signed checkpoint
+/// describes it. A checkpoint that does not verify stops all writes: new
+/// entries signed over a tampered log would launder the tampering.
+pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
+    let row = query(
+        "UPDATE audit_state SET writes = writes + 1 WHERE id = 1 RETURNING count, head_hash, mac",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotInitialised);
+    };
+    let checkpoint = checkpoint_from_parts(
+        row.try_get("count")?,
+        row.try_get("head_hash")?,
+        row.try_get("mac")?,
+    )
+    .ok_or(StoreError::AuditCheckpointInvalid)?;
+    if !checkpoint.verify(&keys.audit) {
+        return Err(StoreError::AuditCheckpointInvalid);
+    }
+    Ok(chain_at(&checkpoint))
+}
+
+/// Appends `drafts` to the chain and the log, and re-signs the checkpoint.
+pub(crate) async fn write_entries(
+    conn: &mut Conn,
+    keys: &Keys,
+    chain: &mut Chain,
+    drafts: Vec<EntryDraft>,
+) -> Result<()> {
+    let entries: Vec<Entry> = drafts.into_iter().map(|d| chain.append(d)).collect();
+    for chunk in entries.chunks(INSERT_CHUNK) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO audit_entries (seq, at, actor, action, record_ids, prev_hash, hash) ",
+        );
+        qb.push_values(chunk, |mut b, e| {
+            b.push_bind(seq_to_i64(e.seq))
+                .push_bind(e.at_unix_micros)
+                .push_bind(e.actor.clone())
+                .push_bind(e.action.as_str())
+                .push_bind(e.record_ids.join(" "))
+                .push_bind(e.prev_hash.to_vec())
+                .push_bind(e.hash.to_vec());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    let cp = chain.checkpoint(&keys.audit);
+    query("UPDATE audit_state SET count = $1, head_hash = $2, mac = $3 WHERE id = 1")
+        .bind(seq_to_i64(cp.count))
+        .bind(cp.head_hash.to_vec())
+        .bind(cp.mac.to_vec())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Creates the schema's singleton rows and the first audit entry.
+pub(crate) async fn initialise(pool: &Pool, keys: &Keys, actor: &str) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let existing = query("SELECT v FROM meta WHERE k = 'key_check'")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if existing.is_some() {
+        return Err(StoreError::AlreadyInitialised);
+    }
+    query("INSERT INTO meta (k, v) VALUES ('key_check', $1)")
+        .bind(keys.key_check().to_vec())
+        .execute(&mut *tx)
+        .await?;
+    let genesis = Chain::genesis();
+    let cp = genesis.checkpoint(&keys.audit);
+    query("INSERT INTO audit_state (id, count, head_hash, mac, writes) VALUES (1, $1, $2, $3, 0)")
+        .bind(seq_to_i64(cp.count))
+        .bind(cp.head_hash.to_vec())
+        .bind(cp.mac.to_vec())
+        .execute(&mut *tx)
+        .await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::Init, Vec::new())],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks that the master key is the one this database was created with.
+pub(crate) async fn check_key(pool: &Pool, keys: &Keys) -> Result<()> {
+    let row = query("SELECT v FROM meta WHERE k = 'key_check'")
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotInitialised);
+    };
+    let stored: Vec<u8> = row.try_get("v")?;
+    if stored.as_slice() != keys.key_check().as_slice() {
+        return Err(StoreError::WrongKeyForDatabase);
+    }
+    Ok(())
+}
+
+/// The unwrapped data key of a client or practitioner, if they exist.
+async fn data_key(conn: &mut Conn, keys: &Keys, owner_id: &str) -> Result<Option<DataKey>> {
+    let row = query("SELECT wrapped FROM data_keys WHERE owner_id = $1")
+        .bind(owner_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let wrapped: Vec<u8> = row.try_get("wrapped")?;
+            Ok(Some(unwrap_data_key(&keys.master, owner_id, &wrapped)?))
+        }
+    }
+}
+
+async fn client_key(conn: &mut Conn, keys: &Keys, client: &ClientId) -> Result<DataKey> {
+    data_key(conn, keys, client.as_str())
+        .await?
+        .ok_or(StoreError::UnknownClient)
+}
+
+async fn client_exists(conn: &mut Conn, client: &ClientId) -> Result<bool> {
+    Ok(query("SELECT 1 AS one FROM clients WHERE id = $1")
+        .bind(client.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+async fn exists(conn: &mut Conn, sql: &str, id: &str) -> Result<bool> {
+    Ok(query(sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+// ------------------------------------------------------------------ clients
+
+pub(crate) async fn add_client(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    c: &NewClient,
+) -> Result<ClientId> {
+    let sealed = SealedClient::seal(keys, c)?;
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
+        .bind(sealed.id.as_str())
+        .bind(sealed.wrapped_key.clone())
+        .bind(sealed.created_at)
+        .execute(&mut *tx)
+        .await?;
+    query(
+        "INSERT INTO clients (id, created_at, name_ct, dob_ct, email_ct, phone_ct, address_ct, postcode_ct, \
+         nhs_number_ct, protected, capacity_concern, parental_responsibility, work_ended) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(sealed.id.as_str())
+    .bind(sealed.created_at)
+    .bind(sealed.name.clone())
+    .bind(sealed.dob.clone())
+    .bind(sealed.email.clone())
+    .bind(sealed.phone.clone())
+    .bind(sealed.address.clone())
+    .bind(sealed.postcode.clone())
+    .bind(sealed.nhs_number.clone())
+    .bind(i64::from(c.flags.protected))
+    .bind(i64::from(c.flags.capacity_concern))
+    .bind(i64::from(c.flags.parental_responsibility))
+    .bind(i64::from(c.flags.work_ended))
+    .execute(&mut *tx)
+    .await?;
+    for (kind, digest) in &sealed.index {
+        query("INSERT INTO client_index (kind, digest, client_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(*kind)
+            .bind(digest.to_vec())
+            .bind(sealed.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let drafts = vec![draft(
+        actor,
+        Action::ClientCreate,
+        vec![sealed.id.to_string()],
+    )];
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(sealed.id)
+}
+
+pub(crate) async fn get_client(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    id: &ClientId,
+) -> Result<Client> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, id).await?;
+    let row = query(
+        "SELECT created_at, name_ct, dob_ct, email_ct, phone_ct, address_ct, postcode_ct, nhs_number_ct, \
+         protected, capacity_concern, parental_responsibility, work_ended FROM clients WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::UnknownClient)?;
+    let open_col = |col: &'static str| -> Result<Option<String>> {
+        let ct: Option<Vec<u8>> = row.try_get(col)?;
+        ct.map(|ct| open_text(&key, "clients", col, id.as_str(), id.as_str(), &ct))
+            .transpose()
+    };
+    let name = open_col("name_ct")?.ok_or(StoreError::Corrupt {
+        what: "client name",
+    })?;
+    let date_of_birth = open_col("dob_ct")?
+        .map(|d| CivilDate::parse(&d, "date of birth"))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt {
+            what: "client date of birth",
+        })?;
+    let nhs_number = open_col("nhs_number_ct")?
+        .map(|n| n.parse::<NhsNumber>())
+        .transpose()
+        .map_err(|_| StoreError::Corrupt {
+            what: "client nhs number",
+        })?;
+    let flag = |col: &str| -> Result<bool> { Ok(row.try_get::<i64, _>(col)? != 0) };
+    let client = Client {
+        id: id.clone(),
+        created_at: Timestamp(row.try_get("created_at")?),
+        name,
+        date_of_birth,
+        email: open_col("email_ct")?,
+        phone: open_col("phone_ct")?,
+        address: open_col("address_ct")?,
+        postcode: open_col("postcode_ct")?,
+        nhs_number,
+        flags: ClientFlags {
+            protected: flag("protected")?,
+            capacity_concern: flag("capacity_concern")?,
+            parental_responsibility: flag("parental_responsibility")?,
+            work_ended: flag("work_ended")?,
+        },
+    };
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::ClientRead, vec![id.to_string()])],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(client)
+}
+
+pub(crate) async fn set_client_flags(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    id: &ClientId,
+    flags: ClientFlags,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let done = query(
+        "UPDATE clients SET protected = $1, capacity_concern = $2, parental_responsibility = $3, work_ended = $4 \
+         WHERE id = $5",
+    )
+    .bind(i64::from(flags.protected))
+    .bind(i64::from(flags.capacity_concern))
+    .bind(i64::from(flags.parental_responsibility))
+    .bind(i64::from(flags.work_ended))
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::UnknownClient);
+    }
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::ClientUpdate, vec![id.to_string()])],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Clients whose full name, or one of whose name parts, matches `name`
+/// (normalised: trimmed, case-folded, whitespace collapsed).
+pub(crate) async fn find_clients_by_name(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    name: &str,
+) -> Result<Vec<ClientId>> {
+    if name.trim().is_empty() {
+        return Err(FieldError::Empty { field: "name" }.into());
+    }
+    let full = keys.blind.index("name", name);
+    let part = keys.blind.index("name-part", name);
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let rows = query(
+        "SELECT DISTINCT client_id FROM client_index WHERE (kind = 'name' AND digest = $1) \
+         OR (kind = 'name-part' AND digest = $2) ORDER BY client_id",
+    )
+    .bind(full.to_vec())
+    .bind(part.to_vec())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("client_id")?;
+        ids.push(id.parse::<ClientId>().map_err(|_| StoreError::Corrupt {
+            what: "client index",
+        })?);
+    }
+    let record_ids = ids.iter().map(ToString::to_string).collect();
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::ClientSearch, record_ids)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+// ------------------------------------------------------------------ practitioners and cases
+
+pub(crate) async fn add_practitioner(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    name: &str,
+    roles: &[Role],
+) -> Result<PractitionerId> {
+    if name.trim().is_empty() {
+        return Err(FieldError::Empty { field: "name" }.into());
+    }
+    let id = PractitionerId::from_bytes(new_id_bytes());
+    let key = DataKey::generate();
+    let wrapped = wrap_data_key(&keys.master, id.as_str(), &key);
+    let name_ct = seal(
+        &key,
+        &aad("practitioners", "name_ct", id.as_str(), id.as_str()),
+        name.as_bytes(),
+    );
+    let now = now_micros();
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
+        .bind(id.as_str())
+        .bind(wrapped)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    query("INSERT INTO practitioners (id, created_at, name_ct) VALUES ($1, $2, $3)")
+        .bind(id.as_str())
+        .bind(now)
+        .bind(name_ct)
+        .execute(&mut *tx)
+        .await?;
+    for role in roles {
+        query("INSERT INTO practitioner_roles (practitioner_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id.as_str())
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(
+            actor,
+            Action::PractitionerCreate,
+            vec![id.to_string()],
+        )],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn get_practitioner(
+    pool: &Pool,
+    keys: &Keys,
+    id: &PractitionerId,
+) -> Result<Practitioner> {
+    let mut conn = pool.acquire().await?;
+    let key = data_key(&mut conn, keys, id.as_str())
+        .await?
+        .ok_or(StoreError::UnknownRecord {
+            kind: "practitioner",
+        })?;
+    let row = query("SELECT name_ct FROM practitioners WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::UnknownRecord {
+            kind: "practitioner",
+        })?;
+    let ct: Vec<u8> = row.try_get("name_ct")?;
+    let name = open_text(
+        &key,
+        "practitioners",
+        "name_ct",
+        id.as_str(),
+        id.as_str(),
+        &ct,
+    )?;
+    let rows =
+        query("SELECT role FROM practitioner_roles WHERE practitioner_id = $1 ORDER BY role")
+            .bind(id.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut roles = Vec::new();
+    for r in rows {
+        let role: String = r.try_get("role")?;
+        roles.push(role.parse::<Role>().map_err(|_| StoreError::Corrupt {
+            what: "practitioner role",
+        })?);
+    }
+    roles.sort();
+    Ok(Practitioner {
+        id: id.clone(),
+        name,
+        roles,
+    })
+}
+
+pub(crate) async fn add_case(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    kind: CaseKind,
+    parties: &[ClientId],
+) -> Result<CaseId> {
+    let id = CaseId::from_bytes(new_id_bytes());
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    for p in parties {
+        if !client_exists(&mut tx, p).await? {
+            return Err(StoreError::UnknownClient);
+        }
+    }
+    query("INSERT INTO cases (id, kind, created_at) VALUES ($1, $2, $3)")
+        .bind(id.as_str())
+        .bind(kind.as_str())
+        .bind(now_micros())
+        .execute(&mut *tx)
+        .await?;
+    for p in parties {
+        query(
+            "INSERT INTO case_parties (case_id, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(p.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut ids = vec![id.to_string()];
+    ids.extend(parties.iter().map(ToString::to_string));
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::CaseCreate, ids)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn get_case(pool: &Pool, keys: &Keys, actor: &str, id: &CaseId) -> Result<Case> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let row = query("SELECT kind, created_at FROM cases WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "case" })?;
+    let kind: String = row.try_get("kind")?;
+    let kind = kind
+        .parse::<CaseKind>()
+        .map_err(|_| StoreError::Corrupt { what: "case kind" })?;
+    let rows = query("SELECT client_id FROM case_parties WHERE case_id = $1 ORDER BY client_id")
+        .bind(id.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut parties = Vec::new();
+    for r in rows {
+        let p: String = r.try_get("client_id")?;
+        parties.push(
+            p.parse::<ClientId>()
+                .map_err(|_| StoreError::Corrupt { what: "case party" })?,
+        );
+    }
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::CaseRead, vec![id.to_string()])],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Case {
+        id: id.clone(),
+        kind,
+        created_at: Timestamp(row.try_get("created_at")?),
+        parties,
+    })
+}
+
+// ------------------------------------------------------------------ notes
+
+/// Writes a batch of notes in one transaction (one fsync for the lot), with
+/// one audit entry per note. All or nothing: one bad note (unknown client,
+/// party, case or author, or empty text) fails the batch and writes nothing.
+pub(crate) async fn add_notes(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    notes: &[NewNote],
+) -> Result<Vec<NoteId>> {
+    for n in notes {
+        if n.text.trim().is_empty() {
+            return Err(FieldError::Empty { field: "note text" }.into());
+        }
+    }
+    if notes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_micros();
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let mut key_cache: HashMap<String, DataKey> = HashMap::new();
+    let mut known: HashSet<String> = HashSet::new();
+    for n in notes {
+        if !key_cache.contains_key(n.client_id.as_str()) {
+            let key = client_key(&mut tx, keys, &n.client_id).await?;
+            key_cache.insert(n.client_id.to_string(), key);
+        }
+        for p in &n.parties {
+            if !key_cache.contains_key(p.as_str())
+                && known.insert(p.to_string())
+                && !client_exists(&mut tx, p).await?
+            {
+                return Err(StoreError::UnknownClient);
+            }
+        }
+        if let Some(case) = &n.case_id
+            && known.insert(case.to_string())
+            && !exists(
+                &mut tx,
+                "SELECT 1 AS one FROM cases WHERE id = $1",
+                case.as_str(),
+            )
+            .await?
+        {
+            return Err(StoreError::UnknownRecord { kind: "case" });
+        }
+        if let Some(author) = &n.author
+            && known.insert(author.to_string())
+            && !exists(
+                &mut tx,
+                "SELECT 1 AS one FROM practitioners WHERE id = $1",
+                author.as_str(),
+            )
+            .await?
+        {
+            return Err(StoreError::UnknownRecord {
+                kind: "practitioner",
+            });
+        }
+    }
+    struct Row<'a> {
+        id: NoteId,
+        note: &'a NewNote,
+        ct: Vec<u8>,
+    }
+    let mut rows = Vec::with_capacity(notes.len());
+    for n in notes {
+        let id = NoteId::from_bytes(new_id_bytes());
+        let key = key_cache
+            .get(n.client_id.as_str())
+            .ok_or(StoreError::UnknownClient)?;
+        let ct = seal(
+            key,
+            &aad("notes", "text_ct", id.as_str(), n.client_id.as_str()),
+            n.text.as_bytes(),
+        );
+        rows.push(Row { id, note: n, ct });
+    }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO notes (id, client_id, case_id, author_id, created_at, text_ct) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.id.as_str().to_owned())
+                .push_bind(r.note.client_id.as_str().to_owned())
+                .push_bind(r.note.case_id.as_ref().map(|c| c.as_str().to_owned()))
+                .push_bind(r.note.author.as_ref().map(|a| a.as_str().to_owned()))
+                .push_bind(now)
+                .push_bind(r.ct.clone());
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    let attributions: Vec<(&str, &str)> = rows
+        .iter()
+        .flat_map(|r| {
+            let mut parties: Vec<&str> = r.note.parties.iter().map(ClientId::as_str).collect();
+            if parties.is_empty() {
+                parties.push(r.note.client_id.as_str());
+            }
+            parties.sort_unstable();
+            parties.dedup();
+            parties.into_iter().map(move |p| (r.id.as_str(), p))
+        })
+        .collect();
+    for chunk in attributions.chunks(INSERT_CHUNK) {
+        let mut qb =
+            sqlx::QueryBuilder::<Db>::new("INSERT INTO note_parties (note_id, client_id) ");
+        qb.push_values(chunk, |mut b, (note, party)| {
+            b.push_bind(note.to_string()).push_bind(party.to_string());
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    let drafts = rows
+        .iter()
+        .map(|r| {
+            draft(
+                actor,
+                Action::NoteWrite,
+                vec![r.id.to_string(), r.note.client_id.to_string()],
+            )
+        })
+        .collect();
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The client's notes (those sealed under their key), oldest first. The read
+/// is audited in the same transaction: entries name the client and every
+/// note id returned, at most `READ_IDS_PER_ENTRY` note ids per entry.
+pub(crate) async fn list_notes(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    client: &ClientId,
+) -> Result<Vec<Note>> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, client).await?;
+    let rows = query(
+        "SELECT id, case_id, author_id, created_at, text_ct FROM notes WHERE client_id = $1 ORDER BY seq",
+    )
+    .bind(client.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let party_rows = query(
+        "SELECT np.note_id, np.client_id FROM note_parties np JOIN notes n ON n.id = np.note_id \
+         WHERE n.client_id = $1",
+    )
+    .bind(client.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut parties: HashMap<String, Vec<ClientId>> = HashMap::new();
+    for r in party_rows {
+        let note: String = r.try_get("note_id")?;
+        let party: String = r.try_get("client_id")?;
+        let party = party
+            .parse::<ClientId>()
+            .map_err(|_| StoreError::Corrupt { what: "note party" })?;
+        parties.entry(note).or_default().push(party);
+    }
+    let mut notes = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        let ct: Vec<u8> = r.try_get("text_ct")?;
+        let text = open_text(&key, "notes", "text_ct", &id, client.as_str(), &ct)?;
+        let case_id: Option<String> = r.try_get("case_id")?;
+        let author: Option<String> = r.try_get("author_id")?;
+        let mut note_parties = parties.remove(&id).unwrap_or_default();
+        note_parties.sort();
+        notes.push(Note {
+            id: id
+                .parse()
+                .map_err(|_| StoreError::Corrupt { what: "note id" })?,
+            client_id: client.clone(),
+            case_id: case_id
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|_| StoreError::Corrupt { what: "note case" })?,
+            author: author
+                .map(|a| a.parse())
+                .transpose()
+                .map_err(|_| StoreError::Corrupt {
+                    what: "note author",
+                })?,
+            parties: note_parties,
+            created_at: Timestamp(r.try_get("created_at")?),
+            text,
+        });
+    }
+    let mut drafts = Vec::new();
+    if notes.is_empty() {
+        drafts.push(draft(actor, Action::NoteRead, vec![client.to_string()]));
+    }
+    for chunk in notes.chunks(READ_IDS_PER_ENTRY) {
+        let mut ids = Vec::with_capacity(chunk.len() + 1);
+        ids.push(client.to_string());
+        ids.extend(chunk.iter().map(|n| n.id.to_string()));
+        drafts.push(draft(actor, Action::NoteRead, ids));
+    }
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(notes)
+}
+
+/// The number of notes a client has, without reading them (not audited:
+/// it reveals no content and no note ids).
+pub(crate) async fn count_notes(pool: &Pool, client: &ClientId) -> Result<u64> {
+    let row = query("SELECT COUNT(*) AS n FROM notes WHERE client_id = $1")
+        .bind(client.as_str())
+        .fetch_one(pool)
+        .await?;
+    Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
+}
+
+// ------------------------------------------------------------------ consents
+
+pub(crate) async fn add_consent(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    c: &NewConsent,
+) -> Result<ConsentId> {
+    let id = ConsentId::from_bytes(new_id_bytes());
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, &c.client_id).await?;
+    if let Some(case) = &c.case_id
+        && !exists(
+            &mut tx,
+            "SELECT 1 AS one FROM cases WHERE id = $1",
+            case.as_str(),
+        )
+        .await?
+    {
+        return Err(StoreError::UnknownRecord { kind: "case" });
+    }
+    let evidence = c.evidence.as_ref().map(|e| {
+        seal(
+            &key,
+            &aad("consents", "evidence_ct", id.as_str(), c.client_id.as_str()),
+            e.as_bytes(),
+        )
+    });
+    query(
+        "INSERT INTO consents (id, client_id, case_id, purpose, form, status, recorded_at, given_at, withdrawn_at, \
+         evidence_ct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id.as_str())
+    .bind(c.client_id.as_str())
+    .bind(c.case_id.as_ref().map(|x| x.as_str().to_owned()))
+    .bind(c.purpose.as_str())
+    .bind(c.form.as_str())
+    .bind(c.status.as_str())
+    .bind(now_micros())
+    .bind(c.given_at.map(Timestamp::unix_micros))
+    .bind(c.withdrawn_at.map(Timestamp::unix_micros))
+    .bind(evidence)
+    .execute(&mut *tx)
+    .await?;
+    let drafts = vec![draft(
+        actor,
+        Action::ConsentWrite,
+        vec![id.to_string(), c.client_id.to_string()],
+    )];
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn list_consents(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    client: &ClientId,
+) -> Result<Vec<Consent>> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, client).await?;
+    let rows = query(
+        "SELECT id, case_id, purpose, form, status, recorded_at, given_at, withdrawn_at, evidence_ct \
+         FROM consents WHERE client_id = $1 ORDER BY seq",
+    )
+    .bind(client.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        let ev: Option<Vec<u8>> = r.try_get("evidence_ct")?;
+        let evidence = ev
+            .map(|ct| open_text(&key, "consents", "evidence_ct", &id, client.as_str(), &ct))
+            .transpose()?;
+        let case_id: Option<String> = r.try_get("case_id")?;
+        out.push(Consent {
+            id: id.parse().map_err(corrupt("consent id"))?,
+            client_id: client.clone(),
+            case_id: case_id
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(corrupt("consent case"))?,
+            purpose: r
+                .try_get::<String, _>("purpose")?
+                .parse()
+                .map_err(corrupt("consent purpose"))?,
+            form: r
+                .try_get::<String, _>("form")?
+                .parse()
+                .map_err(corrupt("consent form"))?,
+            status: r
+                .try_get::<String, _>("status")?
+                .parse()
+                .map_err(corrupt("consent status"))?,
+            recorded_at: Timestamp(r.try_get("recorded_at")?),
+            given_at: r.try_get::<Option<i64>, _>("given_at")?.map(Timestamp),
+            withdrawn_at: r.try_get::<Option<i64>, _>("withdrawn_at")?.map(Timestamp),
+            evidence,
+        });
+    }
+    let mut ids = vec![client.to_string()];
+    ids.extend(out.iter().map(|c| c.id.to_string()));
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::ConsentRead, ids)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Marks a consent withdrawn at `at` (the record of it having been given stays).
+pub(crate) async fn withdraw_consent(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    id: &ConsentId,
+    at: Timestamp,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let done = query("UPDATE consents SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2")
+        .bind(at.unix_micros())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::UnknownRecord { kind: "consent" });
+    }
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::ConsentWithdraw, vec![id.to_string()])],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ legal holds
+
+pub(crate) async fn place_hold(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    client: &ClientId,
+    reason: HoldReason,
+) -> Result<HoldId> {
+    let id = HoldId::from_bytes(new_id_bytes());
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    if !client_exists(&mut tx, client).await? {
+        return Err(StoreError::UnknownClient);
+    }
+    query("INSERT INTO legal_holds (id, client_id, reason, placed_at, placed_by) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id.as_str())
+        .bind(client.as_str())
+        .bind(reason.as_str())
+        .bind(now_micros())
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    let drafts = vec![draft(
+        actor,
+        Action::LegalHoldSet,
+        vec![id.to_string(), client.to_string()],
+    )];
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &HoldId) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let done =
+        query("UPDATE legal_holds SET released_at = $1 WHERE id = $2 AND released_at IS NULL")
+            .bind(now_micros())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::UnknownRecord {
+            kind: "standing legal hold",
+        });
+    }
+    write_entries(
+        &mut tx,
+        keys,
+        &mut chain,
+        vec![draft(actor, Action::LegalHoldRelease, vec![id.to_string()])],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn list_holds(pool: &Pool, client: &ClientId) -> Result<Vec<LegalHold>> {
+    let rows = query(
+        "SELECT id, reason, placed_at, placed_by, released_at FROM legal_holds WHERE client_id = $1 ORDER BY seq",
+    )
+    .bind(client.as_str())
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(LegalHold {
+            id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(corrupt("hold id"))?,
+            client_id: client.clone(),
+            reason: r
+                .try_get::<String, _>("reason")?
+                .parse()
+                .map_err(corrupt("hold reason"))?,
+            placed_at: Timestamp(r.try_get("placed_at")?),
+            placed_by: r.try_get("placed_by")?,
+            released_at: r.try_get::<Option<i64>, _>("released_at")?.map(Timestamp),
+        });
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------ destruction
+
+/// Destroys a client's record in one transaction: refuses while a legal
+/// hold stands; deletes the wrapped data key first (from that statement on,
+/// everything sealed under it is unreadable even if a later step were
+/// interrupted and the transaction somehow survived), then every row.
+pub(crate) async fn destroy_client(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    client: &ClientId,
+) -> Result<DestroyedCounts> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    if !client_exists(&mut tx, client).await? {
+        return Err(StoreError::UnknownClient);
+    }
+    let holds =
+        query("SELECT COUNT(*) AS n FROM legal_holds WHERE client_id = $1 AND released_at IS NULL")
+            .bind(client.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    if holds.try_get::<i64, _>("n")? > 0 {
+        return Err(StoreError::LegalHold);
+    }
+    let id = client.as_str();
+    // Key first: from here on everything sealed under it is unreadable.
+    let data_keys = del(&mut tx, id, "DELETE FROM data_keys WHERE owner_id = $1").await?;
+    let note_attributions = del(
+        &mut tx,
+        id,
+        "DELETE FROM note_parties WHERE client_id = $1 OR note_id IN (SELECT id FROM notes WHERE client_id = $1)",
+    )
+    .await?;
+    let notes = del(&mut tx, id, "DELETE FROM notes WHERE client_id = $1").await?;
+    let consents = del(&mut tx, id, "DELETE FROM consents WHERE client_id = $1").await?;
+    let case_parties = del(&mut tx, id, "DELETE FROM case_parties WHERE client_id = $1").await?;
+    let legal_holds = del(&mut tx, id, "DELETE FROM legal_holds WHERE client_id = $1").await?;
+    let blind_index_entries =
+        del(&mut tx, id, "DELETE FROM client_index WHERE client_id = $1").await?;
+    let clients = del(&mut tx, id, "DELETE FROM clients WHERE id = $1").await?;
+    let counts = DestroyedCounts {
+        data_keys,
+        clients,
+        notes,
+        note_attributions,
+        consents,
+        case_parties,
+        legal_holds,
+        blind_index_entries,
+    };
+    let drafts = vec![draft(
+        actor,
+        Action::ClientDestroy,
+        vec![client.to_string()],
+    )];
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+fn corrupt<E>(what: &'static str) -> impl Fn(E) -> StoreError {
+    move |_| StoreError::Corrupt { what }
+}
+
+async fn del(conn: &mut Conn, id: &str, sql: &str) -> Result<u64> {
+    Ok(query(sql)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+// ------------------------------------------------------------------ audit
+
+/// Appends entries that record events outside the store (decisions, exports)
+/// in one transaction: the group-commit path for audit appends.
+pub(crate) async fn append_audit(pool: &Pool, keys: &Keys, drafts: Vec<EntryDraft>) -> Result<u64> {
+    if drafts.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let n = drafts.len() as u64;
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Streams the whole log through the verifier, in stored (seq) order.
+pub(crate) async fn verify_audit(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
+    use futures_util::TryStreamExt;
+    let mut conn = pool.acquire().await?;
+    let cp_row = query("SELECT count, head_hash, mac FROM audit_state WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let checkpoint = match cp_row {
+        None => None,
+        Some(r) => match checkpoint_from_parts(
+            r.try_get("count")?,
+            r.try_get("head_hash")?,
+            r.try_get("mac")?,
+        ) {
+            Some(cp) => Some(cp),
+            None => return Ok(Err(VerifyError::CheckpointInvalid)),
+        },
+    };
+    let mut verifier = Verifier::new(&keys.audit);
+    let mut rows = query("SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq")
+        .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        let seq: i64 = r.try_get("seq")?;
+        let entry = match entry_from_parts(
+            seq,
+            r.try_get("at")?,
+            r.try_get("actor")?,
+            r.try_get("action")?,
+            r.try_get("record_ids")?,
+            r.try_get("prev_hash")?,
+            r.try_get("hash")?,
+        ) {
+            Ok(e) => e,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        if let Err(problem) = verifier.push(&entry) {
+            return Ok(Err(problem));
+        }
+    }
+    drop(rows);
+    Ok(verifier.finish(checkpoint.as_ref()))
+}
+
+/// The newest `limit` entries, newest last (for `audit tail` and tests).
+pub(crate) async fn audit_tail(pool: &Pool, limit: i64) -> Result<Vec<Entry>> {
+    let rows = query(
+        "SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows.into_iter().rev() {
+        let entry = entry_from_parts(
+            r.try_get("seq")?,
+            r.try_get("at")?,
+            r.try_get("actor")?,
+            r.try_get("action")?,
+            r.try_get("record_ids")?,
+            r.try_get("prev_hash")?,
+            r.try_get("hash")?,
+        )
+        .map_err(|_| StoreError::Corrupt {
+            what: "audit entry",
+        })?;
+        out.push(entry);
+    }
+    Ok(out)
+}
