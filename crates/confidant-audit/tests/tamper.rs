@@ -497,4 +497,37 @@ proptest! {
         let cp = chain.checkpoint(&key());
         prop_assert_eq!(verify(&entries, Some(&cp)), Ok(entries.len() as u64));
     }
+
+    #[test]
+    fn any_deletion_is_detected(n in 1u64..40, pick in any::<prop::sample::Index>(), len in 1usize..5) {
+        let (mut entries, cp) = build(n);
+        let at = pick.index(entries.len());
+        let end = (at + len).min(entries.len());
+        entries.drain(at..end);
+        let err = verify(&entries, Some(&cp)).unwrap_err();
+        if end == n as usize {
+            prop_assert_eq!(err, VerifyError::Truncated { have: at as u64, checkpoint: n });
+        } else {
+            prop_assert_eq!(err, VerifyError::Missing { expected_seq: at as u64 + 1, found_seq: end as u64 + 1 });
+        }
+    }
+
+    #[test]
+    fn any_reordering_is_detected(n in 2u64..40, perm in any::<prop::sample::Index>(), salt in any::<u64>()) {
+        let (entries, cp) = build(n);
+        // A pseudo-random permutation that is not the identity.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        let mut x = salt | 1;
+        for i in (1..order.len()).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            order.swap(i, (x >> 33) as usize % (i + 1));
+        }
+        if order.iter().enumerate().all(|(i, &o)| i == o) {
+            let k = perm.index(order.len() - 1);
+            order.swap(k, k + 1);
+        }
+        let shuffled: Vec<Entry> = order.iter().map(|&i| entries[i].clone()).collect();
+        let err = verify(&shuffled, Some(&cp)).unwrap_err();
+        prop_assert!(matches!(err, VerifyError::OutOfOrder { .. } | VerifyError::Missing { .. }), "{:?}", err);
+    }
 }

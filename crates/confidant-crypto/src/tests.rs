@@ -222,3 +222,57 @@ fn debug_output_holds_no_key_bytes() {
         assert!(!s.contains("0, 1, 2") && !s.contains("000102"), "{s}");
     }
 }
+
+mod parse_robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+            let _ = parse(Path::new("k"), &bytes, None, KdfParams::MINIMUM);
+            let _ = parse(Path::new("k"), &bytes, Some(&pass()), KdfParams::INSECURE_TEST);
+        }
+
+        #[test]
+        fn any_change_to_a_valid_random_key_file_is_rejected(
+            at in 0usize..65, xor in 1u8..=255,
+        ) {
+            let mut bytes = h(RANDOM_FILE);
+            bytes[at] ^= xor;
+            let err = parse(Path::new("k"), &bytes, None, KdfParams::MINIMUM).unwrap_err();
+            prop_assert!(matches!(err, CryptoError::KeyFileCorrupt { .. }), "{err:?}");
+        }
+
+        #[test]
+        fn headers_with_recomputed_checksums_but_odd_fields_do_not_panic(
+            kind in prop_oneof![Just(2u8), any::<u8>()],
+            version in prop_oneof![Just(1u8), any::<u8>()],
+            m in prop_oneof![0u32..512, any::<u32>()],
+            t in prop_oneof![0u32..8, any::<u32>()],
+            p in prop_oneof![0u32..4, any::<u32>()],
+        ) {
+            // A hostile header with a valid checksum: must be refused or
+            // handled, never allocate without bound or panic.
+            let mut bytes = h(PASS_HEADER_TEST_PARAMS);
+            bytes.truncate(bytes.len() - 8);
+            bytes[7] = version;
+            bytes[8] = kind;
+            bytes[9..13].copy_from_slice(&m.to_be_bytes());
+            bytes[13..17].copy_from_slice(&t.to_be_bytes());
+            bytes[17..21].copy_from_slice(&p.to_be_bytes());
+            let sum: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+            bytes.extend_from_slice(&sum[..8]);
+            // Parameters that pass the plausibility limits are derived with;
+            // keep those cheap so the test stays fast.
+            let plausible = version == 1 && kind == 2 && m <= 4 * 1024 * 1024 && t <= 64 && (1..=64).contains(&p);
+            let cheap = u64::from(m) * u64::from(t) <= 4096;
+            if !plausible || cheap {
+                let _ = parse(Path::new("k"), &bytes, Some(&pass()), KdfParams { m_kib: 0, t: 0, p: 1 });
+                let _ = parse(Path::new("k"), &bytes, Some(&pass()), KdfParams::MINIMUM);
+            }
+        }
+    }
+
+    use sha2::Digest;
+}

@@ -249,3 +249,27 @@ fn errors_never_echo_the_passphrase() {
         assert!(!s.contains("secret"), "{s}");
     }
 }
+
+#[test]
+fn concurrent_inits_make_exactly_one_key() {
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let results: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| MasterKey::init(&path, None)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(winners.len(), 1);
+        for r in &results {
+            if let Err(e) = r {
+                assert!(matches!(e, CryptoError::KeyFileExists { .. }), "{e:?}");
+            }
+        }
+        assert!(same_key(winners[0], &MasterKey::load(&path, None).unwrap()));
+        let count = fs::read_dir(&path).unwrap().count();
+        assert_eq!(count, 1, "temporary files left behind");
+    }
+}
