@@ -68,35 +68,87 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
     patterns::detect(text, &mut cands);
     patterns::years(text, &mut cands);
     names::detect(text, &toks, &mut cands);
+    names::extend_addresses(text, &toks, &mut cands);
     merge(text, cands)
 }
 
-/// Merges overlapping candidates: the union of their extents, typed by the
-/// highest-priority candidate.
+/// Resolves overlapping candidates by priority: higher-priority spans are
+/// kept whole, and a lower-priority candidate keeps only the parts no
+/// higher one covers (so an address block keeps its postcode typed as a
+/// postcode). Address parts joined by " and " are then joined.
 fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
     c.retain(|x| {
         x.s < x.e && x.e <= text.len() && text.is_char_boundary(x.s) && text.is_char_boundary(x.e)
     });
-    c.sort_by(|a, b| a.s.cmp(&b.s).then(b.e.cmp(&a.e)));
-    let mut out: Vec<Cand> = Vec::with_capacity(c.len());
+    c.sort_by(|a, b| {
+        b.prio
+            .cmp(&a.prio)
+            .then((b.e - b.s).cmp(&(a.e - a.s)))
+            .then(a.s.cmp(&b.s))
+    });
+    let mut kept: Vec<Cand> = Vec::with_capacity(c.len());
     for x in c {
+        // Subtract every kept span from x.
+        let mut pieces = vec![(x.s, x.e)];
+        for k in &kept {
+            let mut next = Vec::with_capacity(pieces.len() + 1);
+            for (s, e) in pieces {
+                if k.e <= s || e <= k.s {
+                    next.push((s, e));
+                    continue;
+                }
+                if s < k.s {
+                    next.push((s, k.s));
+                }
+                if k.e < e {
+                    next.push((k.e, e));
+                }
+            }
+            pieces = next;
+            if pieces.is_empty() {
+                break;
+            }
+        }
+        for (s, e) in pieces {
+            let piece = &text[s..e];
+            let lead = piece.len() - piece.trim_start_matches(is_edge).len();
+            let trail = piece.len() - piece.trim_end_matches(is_edge).len();
+            let (s2, e2) = (s + lead, e - trail);
+            if s2 < e2 && text[s2..e2].chars().any(tokens::is_word_char) {
+                kept.push(Cand {
+                    s: s2,
+                    e: e2,
+                    kind: x.kind,
+                    prio: x.prio,
+                });
+            }
+        }
+    }
+    kept.sort_by_key(|k| k.s);
+    let mut out: Vec<Cand> = Vec::with_capacity(kept.len());
+    for x in kept {
         if let Some(last) = out.last_mut() {
             // "Cinzia and Hammarvägen 15": parts of one address joined by "and".
-            let joined_address = (last.kind == EntityType::Address
-                || x.kind == EntityType::Address)
-                && text.get(last.e..x.s) == Some(" and ");
-            if x.s < last.e || joined_address {
-                if x.prio > last.prio {
-                    last.kind = x.kind;
-                    last.prio = x.prio;
-                }
-                last.e = last.e.max(x.e);
+            if (last.kind == EntityType::Address || x.kind == EntityType::Address)
+                && text.get(last.e..x.s) == Some(" and ")
+                && last.kind != EntityType::Name
+                && x.kind != EntityType::Name
+                || (last.kind == EntityType::Address && x.kind == EntityType::Name
+                    || last.kind == EntityType::Name && x.kind == EntityType::Address)
+                    && text.get(last.e..x.s) == Some(" and ")
+            {
+                last.e = x.e;
+                last.kind = EntityType::Address;
                 continue;
             }
         }
         out.push(x);
     }
     out
+}
+
+fn is_edge(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '-' | '/' | '>')
 }
 
 /// Converts sorted byte spans to code point spans.

@@ -226,6 +226,7 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
             if cap_word(t)
                 || (is_initial(t) && g == " ")
                 || (g == " " && t.allcaps && is_org_word(&t.lower))
+                || (g == " " && matches!(t.text, "II" | "III" | "IV" | "Jr" | "Snr" | "Jnr" | "Sr"))
             {
                 end = j;
                 j += 1;
@@ -352,6 +353,23 @@ fn same_line(g: &str) -> bool {
 /// Lieutenants Thomazo", "333 Golfskálinn 78", "Hansinegata 120".
 fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let n = toks.len();
+    let no_caps = !text.chars().any(char::is_uppercase);
+    // In a text without capitals, a word not in the dictionary stands in
+    // for a capitalised one.
+    let cap_word = |t: &Tok<'_>| {
+        cap_word(t)
+            || (no_caps
+                && t.alpha
+                && t.text.chars().count() >= 3
+                && !GAZ.english.contains(t.lower.as_str()))
+    };
+    let classify = |t: &Tok<'_>| {
+        if no_caps && !GAZ.english.contains(t.lower.as_str()) {
+            Class::Unknown
+        } else {
+            classify(t)
+        }
+    };
     let mut i = 0;
     while i < n {
         let lead = is_house_number(&toks[i]);
@@ -414,6 +432,59 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             i += 1;
         }
     }
+}
+
+/// Multi-line address blocks: after a street address, the following short
+/// lines or comma-separated parts made of place words, region codes and
+/// postal codes ("\nArtilleros\n, CO\n Uruguay 64677") belong to it.
+pub(crate) fn extend_addresses(text: &str, toks: &[Tok<'_>], cands: &mut Vec<Cand>) {
+    let mut extra = Vec::new();
+    for c in cands.iter().filter(|c| c.kind == T::Address) {
+        // First token after the address.
+        let Some(mut j) = toks.iter().position(|t| t.s >= c.e) else {
+            continue;
+        };
+        let mut end = c.e;
+        let mut steps = 0;
+        while j < toks.len() && steps < 12 {
+            let g = text
+                .get(if j == 0 { 0 } else { toks[j - 1].e.max(end) }..toks[j].s)
+                .unwrap_or("");
+            if g.len() > 8
+                || !g
+                    .chars()
+                    .all(|ch| ch.is_whitespace() || ch == ',' || ch == '>' || ch == '.')
+            {
+                break;
+            }
+            let t = &toks[j];
+            let ok = t.cap
+                || t.text.bytes().all(|b| b.is_ascii_digit()) && t.text.len() <= 6
+                || t.allcaps && t.text.len() <= 3
+                || (t.lower == "nan")
+                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
+                || UNIT_WORDS.contains(&t.lower.as_str());
+            if !ok || GAZ.stop_caps.contains(t.lower.as_str()) && !t.allcaps {
+                break;
+            }
+            // Stop at the start of an ordinary sentence.
+            if g.contains('.') && !g.contains('\n') {
+                break;
+            }
+            end = t.e;
+            j += 1;
+            steps += 1;
+        }
+        if end > c.e {
+            extra.push(Cand {
+                s: c.e,
+                e: end,
+                kind: T::Address,
+                prio: 33,
+            });
+        }
+    }
+    cands.extend(extra);
 }
 
 /// "the corner of 74 Sikelianou Street and Ten Pas Pass".
@@ -651,8 +722,14 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                     || matches!(classes[i], Class::AmbiguousName)
                     || is_initial(&toks[a + i]))
         };
+        // Capitalised words next to a name in the same run belong to it
+        // ("Moira Pagan", "Port Paien", "Ella H. Snider"), unless they are
+        // listed non-identifiers (months, relations) or already a place.
+        let plain = |i: usize| !covered[i] && !GAZ.stop_caps.contains(toks[a + i].lower.as_str());
         let first = (0..len).find(|&i| is_namey(i));
         let lastn = (0..len).rev().find(|&i| is_namey(i));
+        let first = first.map(|f| (0..f).rev().take_while(|&i| plain(i)).last().unwrap_or(f));
+        let lastn = lastn.map(|l| (l + 1..len).take_while(|&i| plain(i)).last().unwrap_or(l));
         if let (Some(f), Some(l)) = (first, lastn) {
             push(out, toks, a + f, a + l, T::Name, 30);
         }

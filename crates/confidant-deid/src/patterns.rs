@@ -28,6 +28,8 @@ struct Patterns {
     unit: Regex,
     military: Regex,
     us_state_zip: Regex,
+    zip_cue: Regex,
+    nl_postcode: Regex,
     time: Regex,
 }
 
@@ -78,8 +80,12 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
         r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Floor|Bldg\.?|Building)\s+#?\d+[A-Za-z]?\b",
     ),
     military: re(
-        r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?|\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}\b|\bUSN?[SV]\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b",
+        r"(?i)\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?|\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{L}+(?:\s+\p{Lu}\p{L}+)?",
     ),
+    zip_cue: re(
+        r"(?i)\b(?:zip|postal|post)\s?code\s*(?:is|:)?\s*([A-Z0-9][A-Z0-9 \-]{1,9}[A-Z0-9])\b",
+    ),
+    nl_postcode: re(r"\b\d{4} ?[A-Z]{2}\b"),
     us_state_zip: re(
         r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)\s+\d{5}(?:-\d{4})?\b",
     ),
@@ -223,6 +229,14 @@ pub(crate) fn detect(text: &str, out: &mut Vec<Cand>) {
     }
     for m in p.military.find_iter(text) {
         push(out, m.start(), m.end(), T::Address, 65);
+    }
+    for c in p.zip_cue.captures_iter(text) {
+        if let Some(g) = c.get(1) {
+            push(out, g.start(), g.end(), T::Postcode, 79);
+        }
+    }
+    for m in p.nl_postcode.find_iter(text) {
+        push(out, m.start(), m.end(), T::Postcode, 39);
     }
     for m in p.us_state_zip.find_iter(text) {
         push(out, m.start(), m.end(), T::Address, 64);
