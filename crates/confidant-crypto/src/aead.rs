@@ -157,6 +157,24 @@ pub fn open(key: &DataKey, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>
     open_with(key.bytes(), SEAL_VERSION, &aad.encode(), sealed)?.ok_or(CryptoError::Decrypt)
 }
 
+/// [`open`] for values sealed from UTF-8 text: the plaintext as a string
+/// that is wiped on drop. [`CryptoError::NotUtf8`] if it is not UTF-8.
+pub fn open_string(
+    key: &DataKey,
+    aad: &Aad,
+    sealed: &[u8],
+) -> Result<Zeroizing<String>, CryptoError> {
+    let mut plain = open(key, aad, sealed)?;
+    match String::from_utf8(std::mem::take(&mut *plain)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Err(CryptoError::NotUtf8)
+        }
+    }
+}
+
 pub(crate) fn wrap_aad(client_id: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(WRAP_DOMAIN.len() + 8 + client_id.len());
     aad.extend_from_slice(WRAP_DOMAIN);

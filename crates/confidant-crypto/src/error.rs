@@ -78,6 +78,9 @@ pub enum CryptoError {
     #[error("unsupported ciphertext format version {version}: this build reads version 1")]
     UnsupportedVersion { version: u8 },
 
+    #[error("the decrypted value is not valid UTF-8 text: it was sealed from binary data")]
+    NotUtf8,
+
     #[error("malformed ciphertext: {len} bytes is too short to be sealed data")]
     Malformed { len: usize },
 }

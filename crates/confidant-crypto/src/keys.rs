@@ -19,6 +19,7 @@ pub(crate) const INFO_KEY_WRAP: &[u8] = b"confidant/v1/key-wrap";
 pub(crate) const INFO_BLIND_INDEX: &[u8] = b"confidant/v1/blind-index";
 pub(crate) const INFO_AUDIT: &[u8] = b"confidant/v1/audit";
 pub(crate) const INFO_KEY_CHECK: &[u8] = b"confidant/v1/key-check";
+pub(crate) const INFO_KEY_ID: &[u8] = b"confidant/v1/key-id";
 
 /// The root of the key hierarchy. Never stored in the database; it lives in
 /// the data directory's key file or is derived from the passphrase.
@@ -116,6 +117,17 @@ impl MasterKey {
         AuditKey {
             key: self.subkey(INFO_AUDIT),
         }
+    }
+
+    /// A public identifier of this master key (16 bytes, HKDF label
+    /// "confidant/v1/key-id"): a store can record it at init and compare it
+    /// on open, to say "this key does not belong to this database" instead
+    /// of failing later at the first unwrap. Reveals nothing about the key.
+    pub fn key_id(&self) -> [u8; 16] {
+        let sub = self.subkey(INFO_KEY_ID);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&sub[..16]);
+        id
     }
 
     /// The 16-byte key-check value stored in key files: lets a wrong

@@ -25,8 +25,8 @@ mod rand;
 mod tests;
 
 pub use aead::{
-    Aad, SEAL_OVERHEAD, SEAL_VERSION, WRAP_VERSION, WRAPPED_KEY_LEN, open, seal, unwrap_data_key,
-    wrap_data_key,
+    Aad, SEAL_OVERHEAD, SEAL_VERSION, WRAP_VERSION, WRAPPED_KEY_LEN, open, open_string, seal,
+    unwrap_data_key, wrap_data_key,
 };
 pub use blind::{BlindIndexKey, normalise};
 pub use error::CryptoError;

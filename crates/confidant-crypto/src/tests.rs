@@ -27,6 +27,7 @@ const PASS_KEY_TEST_PARAMS: &str =
     "667583c3e341405c650e648948720276491a2e428ef63a5eaf33cd66c7a7fb0f";
 const PASS_KEY_MIN_PARAMS: &str =
     "27e243dea797c62dfcb35d571c67988e6567ded1f467720dc9255193d984b018";
+const KEY_ID: &str = "ee3e6211ec617f874d11285c8d12271c";
 const KCV: &str = "e7dd99bf4126020aec2bced3d97f7a7d";
 const WRAP_KEY: &str = "6cf0a55ecd2e08b08cb35cdc1f1aa08b6134af5388bf72eae3f8b4154b38fdc4";
 const AUDIT_MAC_ABC: &str = "e6393d1eb1a1677b451ecc62dc740499902bec3d1ab09ec7af610abaf7d4bfef";
@@ -139,6 +140,7 @@ fn header_with_weak_params_is_refused_by_default() {
 fn kat_subkeys() {
     let m = kat_master();
     assert_eq!(hex::encode(m.key_check_value()), KCV);
+    assert_eq!(hex::encode(m.key_id()), KEY_ID);
     assert_eq!(hex::encode(*m.wrapping_key()), WRAP_KEY);
     assert_eq!(hex::encode(m.audit_key().mac(b"abc")), AUDIT_MAC_ABC);
 }

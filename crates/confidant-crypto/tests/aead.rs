@@ -141,6 +141,39 @@ fn truncated_or_extended_ciphertext_fails() {
 }
 
 #[test]
+fn open_string_returns_text_and_rejects_binary() {
+    let key = DataKey::generate();
+    let text = "Nóta: café ☕";
+    let sealed = seal(&key, &aad(), text.as_bytes());
+    assert_eq!(
+        confidant_crypto::open_string(&key, &aad(), &sealed)
+            .unwrap()
+            .as_str(),
+        text
+    );
+    let binary = seal(&key, &aad(), &[0xff, 0xfe, 0x00]);
+    assert!(matches!(
+        confidant_crypto::open_string(&key, &aad(), &binary),
+        Err(CryptoError::NotUtf8)
+    ));
+    let other = Aad {
+        row_id: "n9",
+        ..aad()
+    };
+    assert!(matches!(
+        confidant_crypto::open_string(&key, &other, &sealed),
+        Err(CryptoError::Decrypt)
+    ));
+}
+
+#[test]
+fn key_ids_identify_master_keys() {
+    let a = MasterKey::generate();
+    assert_eq!(a.key_id(), a.clone().key_id());
+    assert_ne!(a.key_id(), MasterKey::generate().key_id());
+}
+
+#[test]
 fn empty_plaintext_round_trips() {
     let key = DataKey::generate();
     let sealed = seal(&key, &aad(), b"");

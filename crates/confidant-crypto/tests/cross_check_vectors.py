@@ -9,6 +9,7 @@ master = bytes(range(32))
 def hkdf(info): return HKDF(hashes.SHA256(), 32, b"confidant.hkdf.v1", info).derive(master)
 kcv = hkdf(b"confidant/v1/key-check")[:16]
 print("kcv", kcv.hex())
+print("key id", hkdf(b"confidant/v1/key-id")[:16].hex())
 wk = hkdf(b"confidant/v1/key-wrap"); print("wrapkey", wk.hex())
 ak = hkdf(b"confidant/v1/audit"); print("audit mac abc", hmac.new(ak, b"abc", hashlib.sha256).hexdigest())
 bk = hkdf(b"confidant/v1/blind-index")
