@@ -1,0 +1,217 @@
+//! `policy check`: what a policy that loads can still get wrong.
+//!
+//! Errors (the check fails):
+//! - a rule whose conditions can never hold;
+//! - a decisive rule of the organisation that can never win, because a
+//!   rule ordered before it covers every situation it covers (including a
+//!   legal duty: an organisation cannot override the law);
+//! - two decisive rules at the same priority that can both hold, give
+//!   different outcomes, and neither is narrower than the other.
+//!
+//! Warnings (reported; the check fails on them only when asked to be
+//! strict):
+//! - no retention period of the organisation's own (the baseline's default
+//!   applies);
+//! - no safeguarding officer in the contacts directory;
+//! - no review date or interval, or a review that is overdue on `today`.
+//!
+//! Vocabulary is checked when the file is parsed: an unknown value is a
+//! parse error naming the field.
+
+use crate::engine::{overlaps, winning_order};
+use crate::format::ContactRole;
+use crate::{Date, Policy, covers};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A short stable code (`unreachable-rule`, `overdue-review`...).
+    pub code: &'static str,
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        match &self.rule {
+            Some(r) => write!(f, "{sev}[{}]: rule `{r}`: {}", self.code, self.message),
+            None => write!(f, "{sev}[{}]: {}", self.code, self.message),
+        }
+    }
+}
+
+fn finding(severity: Severity, code: &'static str, rule: Option<&str>, message: String) -> Finding {
+    Finding {
+        severity,
+        code,
+        rule: rule.map(str::to_string),
+        message,
+    }
+}
+
+impl Policy {
+    /// Lints the policy as of `today` (a parameter, so checks are
+    /// reproducible).
+    pub fn lint(&self, today: Date) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let compiled = self.compiled();
+        let is_baseline = self.file.policy.extends.is_none();
+
+        for (info, c) in self.rules.iter().zip(compiled) {
+            if !c.satisfiable() {
+                out.push(finding(
+                    Severity::Error,
+                    "never-holds",
+                    Some(&info.def.id),
+                    "its conditions can never all hold (an event field of one kind with another kind, or a crime without `about = \"crime\"`)".into(),
+                ));
+            }
+        }
+
+        // Unreachable: an organisation's decisive rule covered by a rule
+        // that wins before it.
+        for (i, (info, c)) in self.rules.iter().zip(compiled).enumerate() {
+            let own = !info.from_baseline || is_baseline;
+            if c.outcome.is_none() || !own || !c.satisfiable() {
+                continue;
+            }
+            let shadow = self
+                .rules
+                .iter()
+                .zip(compiled)
+                .enumerate()
+                .find(|(j, (oi, oc))| {
+                    *j != i
+                        && oc.outcome.is_some()
+                        && oc.satisfiable()
+                        && winning_order(oc, c).then(j.cmp(&i)).is_lt()
+                        && covers(oi, info)
+                });
+            if let Some((_, (oi, oc))) = shadow {
+                let why = if oc.duty && !c.duty {
+                    "it tries to override a legal duty"
+                } else {
+                    "it is ordered before it"
+                };
+                out.push(finding(
+                    Severity::Error,
+                    "unreachable-rule",
+                    Some(&info.def.id),
+                    format!(
+                        "can never decide: rule `{}` covers every situation it does and {why}",
+                        oi.def.id
+                    ),
+                ));
+            }
+        }
+
+        // Contradictions at the same priority.
+        for (i, (a, ac)) in self.rules.iter().zip(compiled).enumerate() {
+            for (b, bc) in self.rules.iter().zip(compiled).skip(i + 1) {
+                let (Some(ao), Some(bo)) = (ac.outcome, bc.outcome) else {
+                    continue;
+                };
+                if ao == bo || ac.duty != bc.duty || ac.priority != bc.priority {
+                    continue;
+                }
+                if a.from_baseline && b.from_baseline && !is_baseline {
+                    continue;
+                }
+                if overlaps(&a.masks, &b.masks) && !covers(a, b) && !covers(b, a) {
+                    out.push(finding(
+                        Severity::Error,
+                        "contradiction",
+                        Some(&a.def.id),
+                        format!(
+                            "contradicts rule `{}`: both have priority {} and can hold together, one says {ao}, the other {bo}, and neither is narrower; give one a higher priority or narrow its conditions",
+                            b.def.id, ac.priority
+                        ),
+                    ));
+                }
+            }
+        }
+
+        if !is_baseline {
+            if self.file.retention.is_empty() {
+                let fallback = self
+                    .baseline
+                    .retention
+                    .first()
+                    .map(|r| format!("the uk-law default applies ({} months)", r.months))
+                    .unwrap_or_else(|| "no default applies".into());
+                out.push(finding(
+                    Severity::Warning,
+                    "no-retention",
+                    None,
+                    format!("the policy sets no retention period of its own; {fallback}"),
+                ));
+            }
+            let has_so = self.file.contacts.iter().any(|c| {
+                matches!(
+                    c.role,
+                    ContactRole::SafeguardingOfficer | ContactRole::DeputySafeguardingOfficer
+                )
+            });
+            if !has_so {
+                out.push(finding(
+                    Severity::Warning,
+                    "no-safeguarding-contact",
+                    None,
+                    "the contacts directory names no safeguarding officer or deputy".into(),
+                ));
+            }
+        }
+
+        let meta = &self.file.policy;
+        match (&meta.last_review, meta.review_interval_months) {
+            (None, _) => out.push(finding(
+                Severity::Warning,
+                "no-review-date",
+                None,
+                "the policy records no last review date".into(),
+            )),
+            (Some(d), interval) => match Date::parse_lenient(d) {
+                Err(e) => out.push(finding(
+                    Severity::Error,
+                    "bad-review-date",
+                    None,
+                    format!("last_review: {e}"),
+                )),
+                Ok(last) => match interval {
+                    None => out.push(finding(
+                        Severity::Warning,
+                        "no-review-interval",
+                        None,
+                        format!("last reviewed {last}, but the policy sets no review interval"),
+                    )),
+                    Some(months) => {
+                        let due = last.add_months(months);
+                        if due < today {
+                            out.push(finding(
+                                Severity::Warning,
+                                "overdue-review",
+                                None,
+                                format!(
+                                    "review overdue: last reviewed {last}, due every {months} months, so by {due}; today is {today}"
+                                ),
+                            ));
+                        }
+                    }
+                },
+            },
+        }
+        out
+    }
+}
