@@ -144,6 +144,7 @@ impl Policy {
     fn default_overridden(&self, info: &RuleInfo) -> bool {
         info.from_baseline
             && !info.def.duty
+            && info.masks != crate::engine::compile_when(&When::default())
             && self.rules.iter().any(|o| {
                 !o.from_baseline && o.def.outcome.is_some() && overlaps(&o.masks, &info.masks)
             })

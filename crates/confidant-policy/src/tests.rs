@@ -63,3 +63,323 @@ fn terrorism_is_a_duty_everywhere() {
         assert!(d.has_recipient(Recipient::Police), "{name}");
     }
 }
+
+const HEADER: &str = r#"
+[policy]
+name = "t"
+title = "Test"
+owner = "Test"
+source_document = "t.txt"
+extends = "uk-law"
+last_review = "2026-01-01"
+review_interval_months = 12
+
+[[retention]]
+record = "notes"
+months = 12
+source = "t.txt"
+
+[[contact]]
+role = "safeguarding-officer"
+name = "SO"
+"#;
+
+fn policy(rules: &str) -> Result<Policy, PolicyError> {
+    Policy::from_toml_str(&format!("{HEADER}\n{rules}"))
+}
+
+fn codes(p: &Policy) -> Vec<&'static str> {
+    p.lint(today()).into_iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn clean_policy_has_no_findings() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "a"
+source = "t.txt: a"
+outcome = "withhold"
+when = { kind = "request", from = "family" }
+"#,
+    )
+    .unwrap();
+    assert!(codes(&p).is_empty(), "{:?}", p.lint(today()));
+}
+
+#[test]
+fn shadowed_rule_is_unreachable() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "broad"
+priority = 300
+source = "t.txt: broad"
+outcome = "withhold"
+when = { kind = "request" }
+
+[[rule]]
+id = "narrow"
+priority = 200
+source = "t.txt: narrow"
+outcome = "disclose"
+recipients = ["requester"]
+when = { kind = "request", from = "police" }
+"#,
+    )
+    .unwrap();
+    let f = p.lint(today());
+    assert!(
+        f.iter()
+            .any(|f| f.code == "unreachable-rule" && f.rule.as_deref() == Some("narrow")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn overriding_a_legal_duty_is_unreachable() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "hide-terror"
+priority = 900
+source = "t.txt: x"
+outcome = "withhold"
+when = { kind = "concern", about = "terrorism" }
+"#,
+    )
+    .unwrap();
+    let f = p.lint(today());
+    assert!(
+        f.iter()
+            .any(|f| f.code == "unreachable-rule" && f.message.contains("legal duty")),
+        "{f:?}"
+    );
+    // And the duty still decides.
+    let d = p
+        .decide(&Situation::new(Event::Concern(Concern::new(
+            ConcernAbout::Terrorism,
+        ))))
+        .unwrap();
+    assert_eq!(d.outcome, Outcome::Disclose);
+}
+
+#[test]
+fn contradiction_at_same_priority_is_an_error() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "a"
+source = "t.txt: a"
+outcome = "withhold"
+when = { kind = "request", from = ["police", "gp"] }
+
+[[rule]]
+id = "b"
+source = "t.txt: b"
+outcome = "disclose"
+recipients = ["requester"]
+when = { kind = "request", asks_for = "notes" }
+"#,
+    )
+    .unwrap();
+    assert!(
+        codes(&p).contains(&"contradiction"),
+        "{:?}",
+        p.lint(today())
+    );
+}
+
+#[test]
+fn narrower_rule_at_same_priority_is_not_a_contradiction_and_wins() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "wide"
+source = "t.txt: wide"
+outcome = "withhold"
+when = { kind = "request", from = ["police", "gp"] }
+
+[[rule]]
+id = "narrow"
+source = "t.txt: narrow"
+outcome = "seek-consent"
+when = { kind = "request", from = "police" }
+"#,
+    )
+    .unwrap();
+    assert!(codes(&p).is_empty(), "{:?}", p.lint(today()));
+    let d = p
+        .decide(&Situation::new(Event::Request(Request {
+            from: Requester::Police,
+            court_order: false,
+            asks_for: AsksFor::Notes,
+        })))
+        .unwrap();
+    assert_eq!(d.outcome, Outcome::SeekConsent);
+    assert_eq!(&*d.rules[0].id, "narrow");
+}
+
+#[test]
+fn impossible_conditions_are_reported() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "x"
+source = "t.txt: x"
+outcome = "withhold"
+when = { from = "police", about = "suicide" }
+"#,
+    )
+    .unwrap();
+    assert!(codes(&p).contains(&"never-holds"), "{:?}", p.lint(today()));
+}
+
+#[test]
+fn forbidding_a_duty_recipient_does_not_load() {
+    let e = policy(
+        r#"
+[[rule]]
+id = "no-999"
+source = "t.txt: x"
+forbid_recipients = ["emergency-services"]
+when = { kind = "concern", about = "suicide" }
+"#,
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::ForbidsLegalDuty { .. }), "{e}");
+    // Forbidding where no duty applies is fine.
+    policy(
+        r#"
+[[rule]]
+id = "no-police"
+source = "t.txt: x"
+forbid_recipients = ["police"]
+when = { kind = "concern", about = "child-protection", imminent = false }
+"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn only_the_baseline_declares_duties_and_duties_cannot_be_disabled() {
+    let e = policy(
+        r#"
+[[rule]]
+id = "d"
+duty = true
+source = "t.txt: x"
+outcome = "withhold"
+"#,
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::DutyOutsideBaseline(_)), "{e}");
+    let e = Policy::from_toml_str(
+        &HEADER.replace("[policy]", "disable = [\"law-court-order\"]\n[policy]"),
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::DisableDuty(_)), "{e}");
+    let p = Policy::from_toml_str(
+        &HEADER.replace("[policy]", "disable = [\"default-supervision\"]\n[policy]"),
+    )
+    .unwrap();
+    assert!(p.rules.iter().all(|r| r.def.id != "default-supervision"));
+}
+
+#[test]
+fn unknown_vocabulary_is_a_parse_error_naming_the_field() {
+    let e = policy(
+        r#"
+[[rule]]
+id = "x"
+source = "t.txt: x"
+outcome = "withold"
+"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("withold"), "{e}");
+    let e = policy(
+        r#"
+[[rule]]
+id = "x"
+source = "t.txt: x"
+outcome = "withhold"
+when = { from = "neighbour" }
+"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("neighbour"), "{e}");
+    let e = policy(
+        r#"
+[[rule]]
+id = "x"
+source = "t.txt: x"
+outcome = "withhold"
+whne = { from = "police" }
+"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("whne"), "{e}");
+}
+
+#[test]
+fn a_policy_must_extend_the_baseline() {
+    let e = Policy::from_toml_str(&HEADER.replace("extends = \"uk-law\"", "")).unwrap_err();
+    assert!(matches!(e, PolicyError::MustExtendBaseline(_)), "{e}");
+}
+
+#[test]
+fn requester_only_in_request_rules() {
+    let e = policy(
+        r#"
+[[rule]]
+id = "x"
+source = "t.txt: x"
+outcome = "disclose"
+recipients = ["requester"]
+when = { about = "suicide" }
+"#,
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::RequesterOutsideRequest(_)), "{e}");
+}
+
+#[test]
+fn review_overdue_depends_on_today() {
+    let p = Policy::builtin("handcrafted").unwrap();
+    let on = |d: Date| p.lint(d).into_iter().any(|f| f.code == "overdue-review");
+    assert!(!on(Date::new(2025, 8, 3).unwrap()));
+    assert!(on(Date::new(2025, 8, 4).unwrap()));
+    assert!(on(today()));
+}
+
+#[test]
+fn explain_and_show_render_every_builtin() {
+    for name in Policy::builtin_names() {
+        let p = Policy::builtin(name).unwrap();
+        let md = p.explain_markdown();
+        assert!(md.contains("## What stays private"), "{name}");
+        let html = p.explain_html();
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.contains("</html>"),
+            "{name}"
+        );
+        assert!(!html.contains(" - <"), "{name}");
+        let show = p.show();
+        for r in &p.rules {
+            assert!(
+                show.contains(&format!("`{}`", r.def.id)),
+                "{name}: {}",
+                r.def.id
+            );
+        }
+    }
+    let html = Policy::builtin("handcrafted").unwrap().explain_html();
+    assert!(html.contains("Dan Northover") || html.contains("999"));
+}
+
+#[test]
+fn decision_debug_and_errors_carry_no_client_text() {
+    let e = Scenario::from_json_str(r#"{"name": "x", "policy": "ukcp", "situation": {"client": {"arrangement": "couple", "parties": [{"id": "Jane Doe"}, {"id": "Jane Doe"}]}, "event": {"kind": "use", "for": "research"}}}"#).unwrap_err();
+    assert!(!e.to_string().contains("Jane"), "{e}");
+}
