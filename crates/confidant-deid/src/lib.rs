@@ -142,13 +142,24 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
                 continue;
             }
         }
+        if let Some(last) = out.last_mut() {
+            // "Studio 98h, Anne Common": adjacent address parts are one span.
+            let g = text.get(last.e..x.s).unwrap_or("x");
+            if last.kind == x.kind
+                && (matches!(g, " " | "-")
+                    || last.kind == EntityType::Address && matches!(g, ", " | ","))
+            {
+                last.e = x.e;
+                continue;
+            }
+        }
         out.push(x);
     }
     out
 }
 
 fn is_edge(c: char) -> bool {
-    c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '-' | '/' | '>')
+    c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '-' | '/' | '>' | '.')
 }
 
 /// Converts sorted byte spans to code point spans.

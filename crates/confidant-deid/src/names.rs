@@ -391,8 +391,9 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         let mut unknown = usize::from(!lead);
         let mut last_word = if lead { None } else { Some(i) };
         while j < n
-            && same_line(gap(text, toks, j))
-            && !gap(text, toks, j).contains(',')
+            && (gap(text, toks, j) == " "
+                || matches!(gap(text, toks, j), ". " | "' " | "'")
+                    && ADDRESS_PARTICLES.contains(&toks[j - 1].lower.as_str()))
             && wordy(&toks[j])
         {
             if cap_word(&toks[j]) {

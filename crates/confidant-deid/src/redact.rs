@@ -92,7 +92,7 @@ struct Pseudo {
 }
 
 impl Pseudo {
-    fn name(&mut self, original: &str) -> String {
+    fn name(&mut self, original: &str, after_title: bool) -> String {
         let toks: Vec<String> = crate::word_tokens(original)
             .map(|(a, b)| original[a..b].to_lowercase())
             .filter(|t| t.chars().count() > 1)
@@ -106,7 +106,7 @@ impl Pseudo {
             });
         let n = toks.len();
         for (i, t) in toks.iter().enumerate() {
-            let is_last = n > 1 && i + 1 == n;
+            let is_last = (n > 1 || after_title) && i + 1 == n;
             let e = self.people.entry(t.clone()).or_insert((person, is_last));
             e.1 |= is_last;
         }
@@ -130,10 +130,10 @@ impl Pseudo {
         *map.entry(key).or_insert(n)
     }
 
-    fn replace(&mut self, kind: EntityType, original: &str) -> String {
+    fn replace(&mut self, kind: EntityType, original: &str, after_title: bool) -> String {
         let key = crate::gazetteer::normalise_phrase(original);
         match kind {
-            EntityType::Name => self.name(original),
+            EntityType::Name => self.name(original, after_title),
             EntityType::Location => {
                 let i = Self::indexed(&mut self.places, key);
                 TOWNS[i % TOWNS.len()].to_string()
@@ -167,6 +167,24 @@ fn letter_label(i: usize) -> String {
     s
 }
 
+/// Whether `before` ends with an honorific ("Mrs ", "Dr. "): the name
+/// after it is a surname.
+fn after_title(before: &str) -> bool {
+    let t = before.trim_end_matches([' ', '.']);
+    let word: String = t
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    before.len() > t.len()
+        && crate::gazetteer::GAZ
+            .titles
+            .contains(word.to_lowercase().as_str())
+}
+
 pub(crate) fn redact_bytes(text: &str, spans: &[Cand], mode: Mode) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
@@ -182,7 +200,10 @@ pub(crate) fn redact_bytes(text: &str, spans: &[Cand], mode: Mode) -> String {
                 out.push_str(c.kind.as_str());
                 out.push(']');
             }
-            Mode::Pseudonyms => out.push_str(&pseudo.replace(c.kind, &text[c.s..c.e])),
+            Mode::Pseudonyms => {
+                let after_title = after_title(&text[..c.s]);
+                out.push_str(&pseudo.replace(c.kind, &text[c.s..c.e], after_title));
+            }
         }
         pos = c.e;
     }
