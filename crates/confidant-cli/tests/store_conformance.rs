@@ -7,6 +7,8 @@
 //! the store's back (tampering with the audit log, reading raw bytes) it uses
 //! the store's re-exported sqlx.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failure
+
 use confidant_store::sqlx::{self, Connection, Row};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
