@@ -388,9 +388,18 @@ impl Store {
         let destroyed = dispatch!(self.destroy_client(actor, client))?;
         let destroyed_at = Timestamp(crate::now_micros());
         if let Db::Sqlite(pool) = &self.db {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
-                .await?;
+            // Another connection reading at that moment can make the
+            // checkpoint report "busy"; retry briefly until it completes.
+            for attempt in 0..20u64 {
+                let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(pool)
+                    .await?;
+                let busy: i64 = sqlx::Row::try_get(&row, 0)?;
+                if busy == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10 * (attempt + 1))).await;
+            }
         }
         Ok(DestructionCertificate {
             client_id: client.clone(),
@@ -398,8 +407,16 @@ impl Store {
             destroyed_by: actor.to_owned(),
             reason: reason.to_owned(),
             destroyed,
-            method: "wrapped data key deleted first, then every row, in one transaction; \
-                     deleted content overwritten (secure_delete) and the WAL checkpointed and truncated on SQLite",
+            method: match self.backend() {
+                Backend::Sqlite => {
+                    "wrapped data key deleted first, then every row, in one transaction; deleted content \
+                     overwritten (secure_delete) and the WAL checkpointed and truncated"
+                }
+                Backend::Postgres => {
+                    "wrapped data key deleted first, then every row, in one transaction; dead tuples are \
+                     unreadable without the key and reclaimed by VACUUM"
+                }
+            },
         })
     }
 

@@ -19,10 +19,12 @@
 //! - errors never contain identifiers or text.
 
 mod backend;
+mod committer;
 mod error;
 mod keys;
 
 pub use backend::{Backend, Store, StoreConfig};
+pub use committer::AuditCommitter;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
