@@ -634,19 +634,269 @@ async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<Ex
 /// `confidant bench store`: measured figures for docs/store-benchmarks.md.
 mod bench {
     use clap::Subcommand;
+    use confidant_core::ids::ClientId;
+    use confidant_core::record::{NewClient, NewNote};
+    use confidant_crypto::MasterKey;
+    use confidant_store::sqlx::{self, Connection, Row};
+    use confidant_store::{Action, AuditCommitter, EntryDraft, Store, StoreConfig};
     use std::process::ExitCode;
+    use std::sync::Arc;
+    use std::time::Instant;
 
     #[derive(Debug, Subcommand)]
     pub enum BenchCommand {
-        /// Note writes/reads and audit appends through the store, against
-        /// plain SQLite with the same bytes.
+        /// Note writes/reads and audit appends through the store (encryption
+        /// and audit), against plain SQLite with the same bytes, in one run.
+        /// Works in a fresh temporary directory; never touches --data.
         Store {
-            #[arg(long, default_value_t = 10_000)]
-            notes: usize,
+            /// Note counts to measure, comma-separated (e.g. 10000,100000).
+            #[arg(long, default_value = "10000", value_delimiter = ',')]
+            notes: Vec<usize>,
+            /// Notes per transaction.
+            #[arg(long, default_value_t = 1000)]
+            batch: usize,
+            /// Clients the notes are spread over.
+            #[arg(long, default_value_t = 100)]
+            clients: usize,
+            /// Bytes of text per note.
+            #[arg(long, default_value_t = 400)]
+            text_bytes: usize,
+            /// Audit entries appended in the audit-append measurements.
+            #[arg(long, default_value_t = 100_000)]
+            audit: usize,
+            /// Where to create the temporary stores (default: the system temp dir).
+            #[arg(long)]
+            dir: Option<std::path::PathBuf>,
         },
     }
 
-    pub fn run(_global: &super::super::GlobalOpts, _c: BenchCommand) -> anyhow::Result<ExitCode> {
-        anyhow::bail!("not implemented yet")
+    fn rate(n: usize, secs: f64) -> String {
+        format!("{:.0}", n as f64 / secs.max(1e-9))
+    }
+
+    /// Deterministic note text of about `len` bytes, different per note.
+    fn text(i: usize, len: usize) -> String {
+        const WORDS: &[&str] = &[
+            "session", "client", "reported", "sleep", "better", "anxious", "about", "work",
+            "family", "we", "explored", "feelings", "of", "loss", "and", "agreed", "to",
+            "continue", "next", "week",
+        ];
+        let mut s = format!("note {i}:");
+        let mut x = i.wrapping_mul(2_654_435_761).wrapping_add(1);
+        while s.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.push(' ');
+            s.push_str(WORDS[x % WORDS.len()]);
+        }
+        s.truncate(len);
+        s
+    }
+
+    pub fn run(global: &super::super::GlobalOpts, c: BenchCommand) -> anyhow::Result<ExitCode> {
+        let BenchCommand::Store {
+            notes,
+            batch,
+            clients,
+            text_bytes,
+            audit,
+            dir,
+        } = c;
+        let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let base = dir.unwrap_or_else(std::env::temp_dir);
+        let _ = global;
+        println!(
+            "| notes | store writes/s | plain writes/s | store reads/s | plain reads/s | audit appends/s (batch 1000) | audit appends/s (committer, 64 tasks) | audit appends/s (1 per txn) | verify entries/s (entries) |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for n in notes {
+            let dir = base.join(format!("confidant-bench-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let row = rt.block_on(one(
+                &dir,
+                n,
+                batch.max(1),
+                clients.max(1),
+                text_bytes,
+                audit,
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            println!("{}", row?);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    async fn one(
+        dir: &std::path::Path,
+        n: usize,
+        batch: usize,
+        clients: usize,
+        text_bytes: usize,
+        audit: usize,
+    ) -> anyhow::Result<String> {
+        let cfg = StoreConfig::new(dir.join("store"), None);
+        let store = Arc::new(Store::init_with_key(&cfg, MasterKey::generate(), "bench").await?);
+        let mut ids: Vec<ClientId> = Vec::with_capacity(clients);
+        for i in 0..clients {
+            ids.push(
+                store
+                    .add_client(
+                        "bench",
+                        &NewClient {
+                            name: format!("Client {i}"),
+                            ..NewClient::default()
+                        },
+                    )
+                    .await?,
+            );
+        }
+        let all: Vec<NewNote> = (0..n)
+            .map(|i| NewNote::new(ids[i % clients].clone(), text(i, text_bytes)))
+            .collect();
+
+        // Store writes: sealed, attributed and audited, `batch` per transaction.
+        let t = Instant::now();
+        let mut note_ids = Vec::with_capacity(n);
+        for part in all.chunks(batch) {
+            note_ids.extend(store.add_notes("bench", part).await?);
+        }
+        let store_w = t.elapsed().as_secs_f64();
+
+        // Store reads: every client's notes, decrypted, each read audited.
+        let t = Instant::now();
+        let mut read = 0;
+        for id in &ids {
+            read += store.list_notes("bench", id).await?.len();
+        }
+        let store_r = t.elapsed().as_secs_f64();
+        anyhow::ensure!(read == n, "read back {read} of {n} notes");
+
+        // Plain SQLite: the same plaintext bytes, same ids, same batches,
+        // same durability (WAL, synchronous=FULL), no encryption or audit.
+        let plain_path = dir.join("plain.db");
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&plain_path)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
+        let mut plain = sqlx::SqliteConnection::connect_with(&opts).await?;
+        sqlx::raw_sql(
+            "CREATE TABLE notes (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, \
+             created_at INTEGER NOT NULL, text BLOB NOT NULL); CREATE INDEX notes_client ON notes (client_id, seq);",
+        )
+        .execute(&mut plain)
+        .await?;
+        let t = Instant::now();
+        for (part, idp) in all.chunks(batch).zip(note_ids.chunks(batch)) {
+            let mut tx = plain.begin().await?;
+            for chunk in part.iter().zip(idp).collect::<Vec<_>>().chunks(400) {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO notes (id, client_id, created_at, text) ",
+                );
+                qb.push_values(chunk, |mut b, (note, id)| {
+                    b.push_bind(id.as_str().to_owned())
+                        .push_bind(note.client_id.as_str().to_owned())
+                        .push_bind(confidant_store::now_micros())
+                        .push_bind(note.text.as_bytes().to_vec());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        let plain_w = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut pread = 0;
+        for id in &ids {
+            let rows = sqlx::query(
+                "SELECT id, created_at, text FROM notes WHERE client_id = $1 ORDER BY seq",
+            )
+            .bind(id.as_str())
+            .fetch_all(&mut plain)
+            .await?;
+            for r in rows {
+                let _id: String = r.try_get("id")?;
+                let bytes: Vec<u8> = r.try_get("text")?;
+                let _text = String::from_utf8(bytes)?;
+                pread += 1;
+            }
+        }
+        let plain_r = t.elapsed().as_secs_f64();
+        anyhow::ensure!(pread == n, "plain read back {pread} of {n}");
+        plain.close().await?;
+
+        // Audit appends, group-committed in batches of 1000.
+        let drafts = |k: usize, tag: &str| -> Vec<EntryDraft> {
+            (0..k)
+                .map(|i| EntryDraft {
+                    at_unix_micros: confidant_store::now_micros(),
+                    actor: "bench".into(),
+                    action: Action::Decision,
+                    record_ids: vec![format!("{tag}-{i}")],
+                })
+                .collect()
+        };
+        let t = Instant::now();
+        let all_drafts = drafts(audit, "b");
+        let mut it = all_drafts.into_iter().peekable();
+        while it.peek().is_some() {
+            let part: Vec<EntryDraft> = it.by_ref().take(1000).collect();
+            store.append_audit(part).await?;
+        }
+        let audit_batch = t.elapsed().as_secs_f64();
+
+        // Audit appends one at a time from 64 concurrent tasks, coalesced
+        // by the committer.
+        let committer = AuditCommitter::start(store.clone());
+        let per_task = audit.div_ceil(64);
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for task in 0..64 {
+            let c = committer.clone();
+            tasks.push(confidant_store::tokio::spawn(async move {
+                for i in 0..per_task {
+                    c.record("bench", Action::Decision, vec![format!("c-{task}-{i}")])
+                        .await?;
+                }
+                Ok::<(), confidant_store::StoreError>(())
+            }));
+        }
+        for t in tasks {
+            t.await??;
+        }
+        let audit_committer = t.elapsed().as_secs_f64();
+
+        // For contrast: one durable transaction per entry.
+        let single = 200;
+        let t = Instant::now();
+        for i in 0..single {
+            store
+                .record_event("bench", Action::Decision, vec![format!("s-{i}")])
+                .await?;
+        }
+        let audit_single = t.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        let verified = store
+            .verify_audit()
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let verify = t.elapsed().as_secs_f64();
+        store.close().await;
+
+        Ok(format!(
+            "| {n} | {} | {} | {} | {} | {} | {} | {} | {} ({verified}) |",
+            rate(n, store_w),
+            rate(n, plain_w),
+            rate(n, store_r),
+            rate(n, plain_r),
+            rate(audit, audit_batch),
+            rate(per_task * 64, audit_committer),
+            rate(single, audit_single),
+            rate(usize::try_from(verified).unwrap_or(0), verify),
+        ))
     }
 }
