@@ -6,6 +6,9 @@
 //!   no disclosure where there was none);
 //! - every built-in gives a decision for every well-formed situation.
 
+// Test code: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use confidant_core::decision::{Decision, Outcome, Recipient};
 use confidant_core::situation::{
     Arrangement, AsksFor, Capacity, ClientCircumstances, Concern, ConcernAbout, Consent, Crime,
