@@ -300,15 +300,9 @@ fn address_start(text: &str, toks: &[Tok<'_>], a: usize) -> Option<usize> {
     let mut start = n;
     if n >= 1 && UNIT_WORDS.contains(&toks[n - 1].lower.as_str()) && gap(text, toks, n) == " " {
         start = n - 1;
-    } else if n >= 2
-        && g == ", "
-        && is_house_number(&toks[n])
-        && UNIT_WORDS.contains(&toks[n - 1].lower.as_str())
-    {
-        start = n - 1;
     } else if g == ", " {
-        // "98h, Anne Common" without a unit word: only a bare number with a
-        // letter suffix is too weak; require the unit word.
+        // "98h, Anne Common" without a unit word before the number is too
+        // weak ("in 2019, Anne Common..."): require the unit word.
         return None;
     }
     Some(start)
@@ -377,7 +371,7 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             (cap_word(t) && !GAZ.stop_caps.contains(t.lower.as_str()) && !is_month_word(&t.lower))
                 || ADDRESS_PARTICLES.contains(&t.lower.as_str())
         };
-        if !lead && !(cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
+        if !(lead || cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
             i += 1;
             continue;
         }

@@ -290,8 +290,7 @@ fn classify_digits(t: &str, s: usize, e: usize, d: &[u8], out: &mut Vec<Cand>) {
         push(out, s, e, T::Id, 70); // US social security number shape
         return;
     }
-    if n >= 13
-        && n <= 19
+    if (13..=19).contains(&n)
         && !plus
         && (luhn_valid(d) || groups.len() == 1 || groups.iter().all(|&g| g == 4))
     {
