@@ -142,8 +142,28 @@ fn situation() -> impl Strategy<Value = Situation> {
     situation_with(event())
 }
 
-fn is_subset(a: &[Recipient], b: &[Recipient]) -> bool {
-    a.iter().all(|r| b.contains(r))
+/// The people inside the practitioner's circle of confidence: the
+/// service's designated people and clinical supervision. Handing a
+/// decision to them (escalate) keeps the information inside the service.
+fn is_internal(r: Recipient) -> bool {
+    matches!(
+        r,
+        Recipient::SafeguardingOfficer
+            | Recipient::ProgrammeLead
+            | Recipient::LineManager
+            | Recipient::Supervisor
+    )
+}
+
+/// Whether `after` lets information out that `before` did not: a
+/// disclosure where there was none, or a recipient outside the service
+/// that was not there before.
+fn widens(before: &Decision, after: &Decision) -> bool {
+    (after.outcome.is_disclosure() && !before.outcome.is_disclosure())
+        || after
+            .recipients
+            .iter()
+            .any(|r| !is_internal(*r) && !before.recipients.contains(r))
 }
 
 fn decide(p: &Policy, s: &Situation) -> Decision {
@@ -201,7 +221,10 @@ fn withdrawals(s: &Situation) -> Vec<Situation> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn never_lists_a_forbidden_recipient(s in situation()) {
@@ -245,13 +268,9 @@ proptest! {
             for p in policies() {
                 let before = decide(p, &s);
                 let after = decide(p, &t);
-                if after.outcome.is_disclosure() {
-                    prop_assert!(before.outcome.is_disclosure(),
-                        "{}: {} -> {} ({:?} -> {:?})", p.name(), before.outcome, after.outcome,
-                        before.rules.first().map(|r| r.id.to_string()), after.rules.first().map(|r| r.id.to_string()));
-                }
-                prop_assert!(is_subset(&after.recipients, &before.recipients),
-                    "{}: {:?} -> {:?} ({:?} -> {:?})", p.name(), before.recipients, after.recipients,
+                prop_assert!(!widens(&before, &after),
+                    "{}: {} {:?} -> {} {:?} ({:?} -> {:?})", p.name(), before.outcome, before.recipients,
+                    after.outcome, after.recipients,
                     before.rules.first().map(|r| r.id.to_string()), after.rules.first().map(|r| r.id.to_string()));
             }
         }
@@ -315,10 +334,8 @@ when = { kind = "request", court_order = false, consent = { release-to-requester
         status: ConsentStatus::Given,
     });
     let before = decide(&bad, &s);
-    let widened = withdrawals(&s).iter().any(|t| {
-        let after = decide(&bad, t);
-        (after.outcome.is_disclosure() && !before.outcome.is_disclosure())
-            || !is_subset(&after.recipients, &before.recipients)
-    });
+    let widened = withdrawals(&s)
+        .iter()
+        .any(|t| widens(&before, &decide(&bad, t)));
     assert!(widened);
 }
