@@ -163,6 +163,11 @@ impl Store {
         passphrase: Option<&SecretString>,
         actor: &str,
     ) -> Result<Store> {
+        // Refuse before creating anything, so a refused init leaves no trace.
+        let key_path = confidant_crypto::key_file_path(&cfg.data_dir);
+        if key_path.exists() {
+            return Err(confidant_crypto::CryptoError::KeyFileExists { path: key_path }.into());
+        }
         let db = match cfg.backend() {
             Backend::Sqlite => {
                 std::fs::create_dir_all(&cfg.data_dir).map_err(|e| io_error(&e))?;

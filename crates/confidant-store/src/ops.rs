@@ -614,6 +614,7 @@ pub(crate) async fn add_notes(
     struct Row<'a> {
         id: NoteId,
         note: &'a NewNote,
+        shared: bool,
         ct: Vec<u8>,
     }
     let mut rows = Vec::with_capacity(notes.len());
@@ -627,11 +628,17 @@ pub(crate) async fn add_notes(
             &aad("notes", "text_ct", id.as_str(), n.client_id.as_str()),
             n.text.as_bytes(),
         );
-        rows.push(Row { id, note: n, ct });
+        let shared = n.parties.iter().any(|p| p != &n.client_id);
+        rows.push(Row {
+            id,
+            note: n,
+            shared,
+            ct,
+        });
     }
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO notes (id, client_id, case_id, author_id, created_at, text_ct) ",
+            "INSERT INTO notes (id, client_id, case_id, author_id, created_at, shared, text_ct) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(r.id.as_str().to_owned())
@@ -639,6 +646,7 @@ pub(crate) async fn add_notes(
                 .push_bind(r.note.case_id.as_ref().map(|c| c.as_str().to_owned()))
                 .push_bind(r.note.author.as_ref().map(|a| a.as_str().to_owned()))
                 .push_bind(now)
+                .push_bind(i64::from(r.shared))
                 .push_bind(r.ct.clone());
         });
         qb.build().execute(&mut *tx).await?;
@@ -698,7 +706,7 @@ pub(crate) async fn list_notes(
     .await?;
     let party_rows = query(
         "SELECT np.note_id, np.client_id FROM note_parties np JOIN notes n ON n.id = np.note_id \
-         WHERE n.client_id = $1",
+         WHERE n.client_id = $1 AND n.shared = 1",
     )
     .bind(client.as_str())
     .fetch_all(&mut *tx)
@@ -719,7 +727,8 @@ pub(crate) async fn list_notes(
         let text = open_text(&key, "notes", "text_ct", &id, client.as_str(), &ct)?;
         let case_id: Option<String> = r.try_get("case_id")?;
         let author: Option<String> = r.try_get("author_id")?;
-        let mut note_parties = parties.remove(&id).unwrap_or_default();
+        // Unshared notes are attributable to their owner alone.
+        let mut note_parties = parties.remove(&id).unwrap_or_else(|| vec![client.clone()]);
         note_parties.sort();
         notes.push(Note {
             id: id

@@ -80,6 +80,9 @@ CREATE TABLE notes (
     case_id    TEXT,
     author_id  TEXT,
     created_at BIGINT NOT NULL,
+    -- 1 when the note is attributed to anyone besides its owner, so reads
+    -- look up note_parties only for those notes.
+    shared     BIGINT NOT NULL DEFAULT 0,
     text_ct    BYTEA NOT NULL
 );
 CREATE INDEX notes_client ON notes (client_id, seq);

@@ -80,6 +80,9 @@ CREATE TABLE notes (
     case_id    TEXT,
     author_id  TEXT,
     created_at INTEGER NOT NULL,
+    -- 1 when the note is attributed to anyone besides its owner, so reads
+    -- look up note_parties only for those notes.
+    shared     INTEGER NOT NULL DEFAULT 0,
     text_ct    BLOB NOT NULL
 );
 CREATE INDEX notes_client ON notes (client_id, seq);
