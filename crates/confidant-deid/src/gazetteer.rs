@@ -17,8 +17,22 @@ const TITLES: &str = include_str!("../data/titles.txt");
 const NAME_CUES: &str = include_str!("../data/name_cues.txt");
 const STOP_CAPS: &str = include_str!("../data/stop_caps.txt");
 
+pub(crate) const F_FIRST: u16 = 1;
+pub(crate) const F_SUR: u16 = 1 << 1;
+pub(crate) const F_PLACE: u16 = 1 << 2;
+pub(crate) const F_PLACE_START: u16 = 1 << 3;
+pub(crate) const F_ENGLISH: u16 = 1 << 4;
+pub(crate) const F_STOP: u16 = 1 << 5;
+pub(crate) const F_TITLE: u16 = 1 << 6;
+pub(crate) const F_CUE: u16 = 1 << 7;
+pub(crate) const F_STREET_STRONG: u16 = 1 << 8;
+pub(crate) const F_STREET_WEAK: u16 = 1 << 9;
+pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
+
 /// All gazetteers, lower-cased.
 pub(crate) struct Gazetteers {
+    /// Every listed single word -> its F_* flags (one lookup per token).
+    pub flags: FxHashMap<String, u16>,
     pub first: FxHashSet<String>,
     pub surname: FxHashSet<String>,
     /// Place names, multi-word ones joined by single spaces.
@@ -83,7 +97,8 @@ fn build() -> Gazetteers {
     // Longest first, so "Primary School" wins over "School".
     org_suffixes.sort_by_key(|v| std::cmp::Reverse(v.len()));
     org_suffixes.dedup();
-    Gazetteers {
+    let g = Gazetteers {
+        flags: FxHashMap::default(),
         first: set(FIRST_NAMES),
         surname: set(SURNAMES),
         places,
@@ -96,7 +111,30 @@ fn build() -> Gazetteers {
         titles: set(TITLES),
         name_cues: set(NAME_CUES),
         stop_caps: set(STOP_CAPS),
+    };
+    let mut flags: FxHashMap<String, u16> = FxHashMap::default();
+    flags.reserve(g.first.len() + g.surname.len() + g.english.len() + g.places.len());
+    for (set, f) in [
+        (&g.first, F_FIRST),
+        (&g.surname, F_SUR),
+        (&g.english, F_ENGLISH),
+        (&g.stop_caps, F_STOP),
+        (&g.titles, F_TITLE),
+        (&g.name_cues, F_CUE),
+        (&g.street_strong, F_STREET_STRONG),
+        (&g.street_weak, F_STREET_WEAK),
+    ] {
+        for w in set {
+            *flags.entry(w.clone()).or_default() |= f;
+        }
     }
+    for p in &g.places {
+        match p.split_once(' ') {
+            None => *flags.entry(p.clone()).or_default() |= F_PLACE,
+            Some((first, _)) => *flags.entry(first.to_string()).or_default() |= F_PLACE_START,
+        }
+    }
+    Gazetteers { flags, ..g }
 }
 
 /// Lower-cases a phrase and joins its word tokens with single spaces

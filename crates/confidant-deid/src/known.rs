@@ -406,7 +406,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], known: &Known, out: &mut Vec<
         by_first.entry(var.toks[0].as_str()).or_default().push(i);
     }
     for i in 0..toks.len() {
-        if let Some(cands) = by_first.get(toks[i].lower.as_str()) {
+        if let Some(cands) = by_first.get(toks[i].l()) {
             for &vi in cands {
                 let var = &v.list[vi];
                 if var.need_cap && !toks[i].cap && !toks[i].text.starts_with(char::is_numeric) {

@@ -11,7 +11,10 @@
 //! capitalised mid-sentence, a cue before, a name next to them, or a
 //! reporting verb after them at the start of a sentence.
 
-use crate::gazetteer::GAZ;
+use crate::gazetteer::{
+    F_ENGLISH, F_FIRST, F_NAME, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG, F_STREET_WEAK,
+    F_SUR, F_TITLE, GAZ,
+};
 use crate::tokens::Tok;
 use crate::{Cand, EntityType as T};
 
@@ -134,24 +137,19 @@ enum Class {
     Common,
 }
 
-fn in_names(l: &str) -> bool {
-    GAZ.first.contains(l) || GAZ.surname.contains(l)
-}
-
 fn classify(t: &Tok<'_>) -> Class {
-    let l = t.lower.as_str();
-    if GAZ.stop_caps.contains(l) || GAZ.titles.contains(l) {
+    if t.is(F_STOP | F_TITLE) {
         return Class::Common;
     }
-    let common = GAZ.english.contains(l);
-    if in_names(l) {
+    let common = t.is(F_ENGLISH);
+    if t.is(F_NAME) {
         return if common {
             Class::AmbiguousName
         } else {
             Class::Name
         };
     }
-    if common || t.text.chars().count() < 2 {
+    if common || t.text.len() < 2 {
         return Class::Common;
     }
     Class::Unknown
@@ -165,13 +163,8 @@ fn cap_word(t: &Tok<'_>) -> bool {
     if t.allcaps {
         // Acronyms (CBT, PHQ) are not names; upper-case place or name
         // lines in addresses ("LONDON") are.
-        let l = t.lower.as_str();
-        return (GAZ.places.contains(l) || in_names(l))
-            && !GAZ.stop_caps.contains(l)
-            && t.text.len() >= 3
-            || (t.text.chars().count() >= 6
-                && !GAZ.english.contains(l)
-                && !GAZ.stop_caps.contains(l));
+        return t.is(F_PLACE | F_NAME) && !t.is(F_STOP) && t.text.len() >= 3
+            || (t.text.chars().count() >= 6 && !t.is(F_ENGLISH | F_STOP));
     }
     true
 }
@@ -231,7 +224,7 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
                 end = j;
                 j += 1;
             } else if g == " "
-                && PARTICLES.contains(&t.lower.as_str())
+                && PARTICLES.contains(&t.l())
                 && j + 1 < toks.len()
                 && gap(text, toks, j + 1) == " "
                 && cap_word(&toks[j + 1])
@@ -298,7 +291,7 @@ fn address_start(text: &str, toks: &[Tok<'_>], a: usize) -> Option<usize> {
         return None;
     }
     let mut start = n;
-    if n >= 1 && UNIT_WORDS.contains(&toks[n - 1].lower.as_str()) && gap(text, toks, n) == " " {
+    if n >= 1 && UNIT_WORDS.contains(&toks[n - 1].l()) && gap(text, toks, n) == " " {
         start = n - 1;
     } else if g == ", " {
         // "98h, Anne Common" without a unit word before the number is too
@@ -351,14 +344,10 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     // In a text without capitals, a word not in the dictionary stands in
     // for a capitalised one.
     let cap_word = |t: &Tok<'_>| {
-        cap_word(t)
-            || (no_caps
-                && t.alpha
-                && t.text.chars().count() >= 3
-                && !GAZ.english.contains(t.lower.as_str()))
+        cap_word(t) || (no_caps && t.alpha && t.text.chars().count() >= 3 && !t.is(F_ENGLISH))
     };
     let classify = |t: &Tok<'_>| {
-        if no_caps && !GAZ.english.contains(t.lower.as_str()) {
+        if no_caps && !t.is(F_ENGLISH) {
             Class::Unknown
         } else {
             classify(t)
@@ -368,8 +357,8 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     while i < n {
         let lead = is_house_number(&toks[i]);
         let wordy = |t: &Tok<'_>| {
-            (cap_word(t) && !GAZ.stop_caps.contains(t.lower.as_str()) && !is_month_word(&t.lower))
-                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
+            (cap_word(t) && !t.is(F_STOP) && !is_month_word(&t.lower))
+                || ADDRESS_PARTICLES.contains(&t.l())
         };
         if !(lead || cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
             i += 1;
@@ -387,7 +376,7 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         while j < n
             && (gap(text, toks, j) == " "
                 || matches!(gap(text, toks, j), ". " | "' " | "'")
-                    && ADDRESS_PARTICLES.contains(&toks[j - 1].lower.as_str()))
+                    && ADDRESS_PARTICLES.contains(&toks[j - 1].l()))
             && wordy(&toks[j])
         {
             if cap_word(&toks[j]) {
@@ -410,8 +399,7 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             && !text
                 .get(toks[j].e..)
                 .is_some_and(|r| r.starts_with([':', '%']) || r.starts_with(" years"));
-        let suffix = GAZ.street_strong.contains(toks[lw].lower.as_str())
-            || GAZ.street_weak.contains(toks[lw].lower.as_str());
+        let suffix = toks[lw].is(F_STREET_STRONG) || toks[lw].is(F_STREET_WEAK);
         let ok = caps >= 1
             && unknown >= 1
             && if lead {
@@ -457,9 +445,9 @@ pub(crate) fn extend_addresses(text: &str, toks: &[Tok<'_>], cands: &mut Vec<Can
                 || t.text.bytes().all(|b| b.is_ascii_digit()) && t.text.len() <= 6
                 || t.allcaps && t.text.len() <= 3
                 || (t.lower == "nan")
-                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
-                || UNIT_WORDS.contains(&t.lower.as_str());
-            if !ok || GAZ.stop_caps.contains(t.lower.as_str()) && !t.allcaps {
+                || ADDRESS_PARTICLES.contains(&t.l())
+                || UNIT_WORDS.contains(&t.l());
+            if !ok || t.is(F_STOP) && !t.allcaps {
                 break;
             }
             // Stop at the start of an ordinary sentence.
@@ -506,8 +494,8 @@ fn corners(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 seen_and = true;
             } else if t.cap
                 || t.has_digit
-                || ADDRESS_PARTICLES.contains(&t.lower.as_str())
-                || GAZ.street_weak.contains(t.lower.as_str())
+                || ADDRESS_PARTICLES.contains(&t.l())
+                || t.is(F_STREET_WEAK)
             {
                 last = Some(j);
             } else {
@@ -529,30 +517,30 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        let l = t.lower.as_str();
+        if t.cap || !t.alpha || (!no_caps && !t.is(F_FIRST)) {
+            i += 1;
+            continue;
+        }
         let n = t.text.chars().count();
         let name_like = |t: &Tok<'_>| {
-            let l = t.lower.as_str();
+            let l = t.l();
             !t.cap
                 && t.alpha
-                && !GAZ.english.contains(l)
-                && !GAZ.stop_caps.contains(l)
-                && !GAZ.titles.contains(l)
+                && !t.is(F_ENGLISH | F_STOP | F_TITLE)
                 && !ADDRESS_PARTICLES.contains(&l)
                 && !PARTICLES.contains(&l)
         };
         let take = if no_caps {
-            name_like(t) && (n >= 3 && (in_names(l) || GAZ.places.contains(l)) || n >= 5)
+            name_like(t) && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5)
         } else {
-            name_like(t) && n >= 4 && GAZ.first.contains(l) && GAZ.surname.contains(l)
+            name_like(t) && n >= 4 && t.is(F_FIRST) && t.is(F_SUR)
         };
         if take {
             let a = i;
             while i + 1 < toks.len()
                 && gap(text, toks, i + 1) == " "
                 && name_like(&toks[i + 1])
-                && (in_names(toks[i + 1].lower.as_str())
-                    || no_caps && toks[i + 1].text.chars().count() >= 4)
+                && (toks[i + 1].is(F_NAME) || no_caps && toks[i + 1].text.chars().count() >= 4)
             {
                 i += 1;
             }
@@ -563,7 +551,7 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
 }
 
 fn prev_lower<'a>(toks: &'a [Tok<'_>], a: usize) -> Option<&'a str> {
-    a.checked_sub(1).map(|p| toks[p].lower.as_str())
+    a.checked_sub(1).map(|p| toks[p].l())
 }
 
 fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Cand>) {
@@ -572,16 +560,14 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
     let mut title_before = false;
     while a < b
         && matches!(classify(&toks[a]), Class::Common)
-        && (toks[a].sent_start
-            || toks[a].lower == "the"
-            || GAZ.titles.contains(toks[a].lower.as_str()))
+        && (toks[a].sent_start || toks[a].lower == "the" || toks[a].is(F_TITLE))
     {
-        title_before |= GAZ.titles.contains(toks[a].lower.as_str());
+        title_before |= toks[a].is(F_TITLE);
         a += 1;
     }
     // A multi-word place may start with a common word ("United Kingdom",
     // "South Africa"), even at the start of a line.
-    if a > a0 {
+    if a > a0 && toks[a0].is(F_PLACE_START) {
         let maxw = GAZ.place_max_words.min(b + 1 - a0);
         for w in (2..=maxw).rev() {
             if GAZ.places.contains(&join_lower(toks, a0, a0 + w - 1)) {
@@ -613,7 +599,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         return;
     }
     // Street address: "[Flat 7,] 649 Barlow Road", "Zoe Crescent".
-    let last = toks[b].lower.as_str();
+    let last = toks[b].l();
     if len >= 2 && (GAZ.street_strong.contains(last) || GAZ.street_weak.contains(last)) {
         if let Some(s) = address_start(text, toks, a) {
             push(out, toks, s, b, T::Address, 50);
@@ -632,7 +618,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             .street_strong
             .iter()
             .any(|s| last.ends_with(s.as_str()) && last.len() > s.len() + 2)
-            || GAZ.street_strong.contains(toks[a].lower.as_str()))
+            || toks[a].is(F_STREET_STRONG))
     {
         push(out, toks, a, b + 1, T::Address, 50);
         return;
@@ -658,13 +644,17 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
     let mut x = a;
     while x <= b {
         let mut matched = 0;
-        let maxw = GAZ.place_max_words.min(b + 1 - x);
-        for w in (1..=maxw).rev() {
-            let phrase = join_lower(toks, x, x + w - 1);
-            if GAZ.places.contains(&phrase) {
-                matched = w;
-                break;
+        if toks[x].is(F_PLACE_START) {
+            let maxw = GAZ.place_max_words.min(b + 1 - x);
+            for w in (2..=maxw).rev() {
+                if GAZ.places.contains(&join_lower(toks, x, x + w - 1)) {
+                    matched = w;
+                    break;
+                }
             }
+        }
+        if matched == 0 && toks[x].is(F_PLACE) {
+            matched = 1;
         }
         if matched > 0 {
             let single = matched == 1;
@@ -676,9 +666,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                     Class::Common => {
                         // "Bath", "Reading", "Deal": only mid-sentence after
                         // a place preposition, or in an address line.
-                        !t.sent_start
-                            && !GAZ.stop_caps.contains(t.lower.as_str())
-                            && (prep || len == 1 && t.allcaps)
+                        !t.sent_start && !t.is(F_STOP) && (prep || len == 1 && t.allcaps)
                     }
                     Class::AmbiguousName => !t.sent_start || prep,
                     _ => true,
@@ -720,7 +708,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         // Capitalised words next to a name in the same run belong to it
         // ("Moira Pagan", "Port Paien", "Ella H. Snider"), unless they are
         // listed non-identifiers (months, relations) or already a place.
-        let plain = |i: usize| !covered[i] && !GAZ.stop_caps.contains(toks[a + i].lower.as_str());
+        let plain = |i: usize| !covered[i] && !toks[a + i].is(F_STOP);
         let first = (0..len).find(|&i| is_namey(i));
         let lastn = (0..len).rev().find(|&i| is_namey(i));
         let first = first.map(|f| (0..f).rev().take_while(|&i| plain(i)).last().unwrap_or(f));
@@ -751,7 +739,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             Class::Name => true,
             Class::Unknown => t.text.chars().count() >= 2,
             Class::AmbiguousName => {
-                let next = toks.get(a + i + 1).map(|n| n.lower.as_str());
+                let next = toks.get(a + i + 1).map(|n| n.l());
                 let cue = prev_lower(toks, a + i)
                     .is_some_and(|w| GAZ.name_cues.contains(w) || GAZ.titles.contains(w));
                 let month = is_month_word(&t.lower)
@@ -813,8 +801,7 @@ fn join_lower(toks: &[Tok<'_>], a: usize, b: usize) -> String {
 fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let mut i = 0;
     while i < toks.len() {
-        let is_part =
-            |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps && GAZ.surname.contains(t.lower.as_str());
+        let is_part = |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps && t.is(F_SUR);
         if !is_part(&toks[i]) {
             i += 1;
             continue;
@@ -829,16 +816,13 @@ fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 j += 1;
                 continue;
             }
-            if g == " " && matches!(toks[j + 1].lower.as_str(), "and") && j + 2 < toks.len() {
+            if g == " " && matches!(toks[j + 1].l(), "and") && j + 2 < toks.len() {
                 let t = &toks[j + 2];
                 if gap(text, toks, j + 2) == " "
-                    && (is_part(t)
-                        || matches!(t.lower.as_str(), "sons" | "co" | "partners" | "daughters"))
+                    && (is_part(t) || matches!(t.l(), "sons" | "co" | "partners" | "daughters"))
                 {
                     parts += 1;
-                    if parts >= 3
-                        || matches!(t.lower.as_str(), "sons" | "co" | "partners" | "daughters")
-                    {
+                    if parts >= 3 || matches!(t.l(), "sons" | "co" | "partners" | "daughters") {
                         end = Some(j + 2);
                     }
                 }

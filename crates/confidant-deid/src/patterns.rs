@@ -40,7 +40,11 @@ const WEEKDAY: &str = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)
 /// the unit tests, so a failure here is a programming error, never input.
 #[allow(clippy::expect_used)]
 fn re(s: &str) -> Regex {
-    Regex::new(s).expect("constant pattern compiles")
+    // ASCII word boundaries and digits keep every pattern on the fast lazy
+    // DFA (Unicode \b makes it fall back on non-ASCII text); the letters
+    // around them may still be any script.
+    let s = s.replace(r"\b", r"(?-u:\b)").replace(r"\d", "[0-9]");
+    Regex::new(&s).expect("constant pattern compiles")
 }
 
 static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {

@@ -38,7 +38,9 @@ pub(crate) struct Tok<'a> {
     pub s: usize,
     pub e: usize,
     pub text: &'a str,
-    pub lower: String,
+    pub lower: std::borrow::Cow<'a, str>,
+    /// Gazetteer flags of `lower` (`gazetteer::F_*`), 0 when unlisted.
+    pub flags: u16,
     /// First character is upper case.
     pub cap: bool,
     /// Every letter is upper case, and there are at least two letters.
@@ -48,6 +50,20 @@ pub(crate) struct Tok<'a> {
     pub has_digit: bool,
     /// Starts a sentence (after . ! ? : ; a line break, a bullet or a quote).
     pub sent_start: bool,
+}
+
+impl Tok<'_> {
+    /// Whether any of the gazetteer flags `f` is set.
+    #[inline]
+    pub fn is(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+
+    /// The lower-case form.
+    #[inline]
+    pub fn l(&self) -> &str {
+        &self.lower
+    }
 }
 
 /// Abbreviations whose full stop does not end a sentence.
@@ -97,10 +113,19 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok<'_>> {
             }
         }
         let cap = t.chars().next().is_some_and(char::is_uppercase);
-        let lower = if upper > 0 {
-            t.to_lowercase()
+        let lower: std::borrow::Cow<'_, str> = if upper > 0 {
+            std::borrow::Cow::Owned(t.to_lowercase())
         } else {
-            t.to_string()
+            std::borrow::Cow::Borrowed(t)
+        };
+        let flags = if letters > 0 {
+            crate::gazetteer::GAZ
+                .flags
+                .get(lower.as_ref() as &str)
+                .copied()
+                .unwrap_or(0)
+        } else {
+            0
         };
         let prev = out.last();
         let gap = text.get(prev.map_or(0, |p| p.e)..s).unwrap_or("");
@@ -110,7 +135,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok<'_>> {
                 let g = gap.trim_end_matches([' ', '\t']);
                 g.contains('\n')
                     || g.ends_with(['!', '?', ':', ';', '"', '(', '\u{201c}', '>', '*', '•'])
-                    || (g.ends_with('.') && !is_abbrev(&p.lower) && p.text.chars().count() > 1)
+                    || (g.ends_with('.') && !is_abbrev(&p.lower) && p.text.len() > 1)
                     || g.ends_with(" -")
                     || g.ends_with("- ")
                     || (g.ends_with('\'') && g.len() > 1 && g.starts_with(' '))
@@ -121,6 +146,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok<'_>> {
             e,
             text: t,
             lower,
+            flags,
             cap,
             allcaps: letters >= 2 && upper == letters,
             alpha: letters > 0 && digits == 0 && letters == t.chars().count(),
