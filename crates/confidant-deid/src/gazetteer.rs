@@ -27,6 +27,7 @@ pub(crate) const F_TITLE: u16 = 1 << 6;
 pub(crate) const F_CUE: u16 = 1 << 7;
 pub(crate) const F_STREET_STRONG: u16 = 1 << 8;
 pub(crate) const F_STREET_WEAK: u16 = 1 << 9;
+pub(crate) const F_ORG_END: u16 = 1 << 10;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -132,6 +133,11 @@ fn build() -> Gazetteers {
         match p.split_once(' ') {
             None => *flags.entry(p.clone()).or_default() |= F_PLACE,
             Some((first, _)) => *flags.entry(first.to_string()).or_default() |= F_PLACE_START,
+        }
+    }
+    for suf in &g.org_suffixes {
+        if let Some(last) = suf.last() {
+            *flags.entry(last.clone()).or_default() |= F_ORG_END;
         }
     }
     Gazetteers { flags, ..g }

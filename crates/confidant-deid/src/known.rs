@@ -131,7 +131,7 @@ impl Variants {
             .filter(|s| !s.is_empty())
             .filter_map(|s| s.parse().ok())
             .collect();
-        let [y, m, d] = match nums.as_slice() {
+        let [_year, m, d] = match nums.as_slice() {
             [a, b, c] if *a > 31 => [*a, *b, *c],
             [a, b, c] if *c > 31 => [*c, *b, *a],
             _ => return,
@@ -154,49 +154,23 @@ impl Variants {
             "december",
         ];
         let month = MONTHS[(m - 1) as usize];
-        let short = &month[..3];
-        let yy = format!("{:02}", y % 100);
-        let ys = [y.to_string(), yy];
+        // Numeric forms (14/03/1987, 1987-03-14, 14.3.87) and textual forms
+        // with a year are all found by the general date patterns; the
+        // record adds the day-and-month forms that may stand alone
+        // ("born on the 14th of March", "March 14th").
         let ds = [
             d.to_string(),
             format!("{d:02}"),
             format!("{d}{}", ordinal(d)),
         ];
-        let ms = [m.to_string(), format!("{m:02}")];
-        for yv in &ys {
-            for dv in &ds[..2] {
-                for mv in &ms {
-                    self.add(vec![dv.clone(), mv.clone(), yv.clone()], T::Date, false);
-                    self.add(vec![mv.clone(), dv.clone(), yv.clone()], T::Date, false);
-                    self.add(vec![yv.clone(), mv.clone(), dv.clone()], T::Date, false);
-                }
-            }
-        }
-        for dv in &ds {
-            for mn in [month, short] {
-                self.add(
-                    vec![dv.clone(), mn.to_string(), ys[0].clone()],
-                    T::Date,
-                    false,
-                );
-                self.add(
-                    vec![dv.clone(), "of".into(), mn.to_string(), ys[0].clone()],
-                    T::Date,
-                    false,
-                );
-                self.add(
-                    vec![mn.to_string(), dv.clone(), ys[0].clone()],
-                    T::Date,
-                    false,
-                );
-                self.add(vec![dv.clone(), mn.to_string()], T::Date, false);
-                self.add(
-                    vec![dv.clone(), "of".into(), mn.to_string()],
-                    T::Date,
-                    false,
-                );
-                self.add(vec![mn.to_string(), dv.clone()], T::Date, false);
-            }
+        for dv in ds {
+            self.add(vec![dv.clone(), month.to_string()], T::Date, false);
+            self.add(
+                vec![dv.clone(), "of".into(), month.to_string()],
+                T::Date,
+                false,
+            );
+            self.add(vec![month.to_string(), dv], T::Date, false);
         }
     }
 

@@ -12,8 +12,8 @@
 //! reporting verb after them at the start of a sentence.
 
 use crate::gazetteer::{
-    F_ENGLISH, F_FIRST, F_NAME, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG, F_STREET_WEAK,
-    F_SUR, F_TITLE, GAZ,
+    F_ENGLISH, F_FIRST, F_NAME, F_ORG_END, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG,
+    F_STREET_WEAK, F_SUR, F_TITLE, GAZ,
 };
 use crate::tokens::Tok;
 use crate::{Cand, EntityType as T};
@@ -261,6 +261,9 @@ fn push(out: &mut Vec<Cand>, toks: &[Tok<'_>], a: usize, b: usize, kind: T, prio
 
 /// Organisation suffix length (in tokens) at the end of run a..=b.
 fn org_suffix_len(toks: &[Tok<'_>], a: usize, b: usize) -> usize {
+    if !toks[b].is(F_ORG_END) {
+        return 0;
+    }
     for suf in &GAZ.org_suffixes {
         let k = suf.len();
         if k > b + 1 - a {

@@ -84,7 +84,7 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
         r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Floor|Bldg\.?|Building)\s+#?\d+[A-Za-z]?\b",
     ),
     military: re(
-        r"(?i)\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?|\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{L}+(?:\s+\p{Lu}\p{L}+)?",
+        r"\b(?i:PSC|CMR|Unit)\s+\d{3,5},?\s+(?i:Box)\s+\d{1,5}(?:\s+(?i:APO|FPO|DPO)\s+(?i:A[AEP])\s+\d{5})?|\b(?i:APO|FPO|DPO)\s+(?i:A[AEP])\s+\d{5}\b|\b(?i:USNS|USNV|USS|USCGC)\s+\p{L}+(?:\s+\p{Lu}\p{L}+)?",
     ),
     zip_cue: re(
         r"(?i)\b(?:zip|postal|post)\s?code\s*(?:is|:)?\s*([A-Z0-9][A-Z0-9 \-]{1,9}[A-Z0-9])\b",
