@@ -14,6 +14,7 @@
 //! How rules combine is described in [`engine`]'s module docs and in
 //! `docs/policy-architecture.md`.
 
+pub mod cedar;
 pub mod date;
 pub mod engine;
 pub mod format;

@@ -383,3 +383,26 @@ fn decision_debug_and_errors_carry_no_client_text() {
     let e = Scenario::from_json_str(r#"{"name": "x", "policy": "ukcp", "situation": {"client": {"arrangement": "couple", "parties": [{"id": "Jane Doe"}, {"id": "Jane Doe"}]}, "event": {"kind": "use", "for": "research"}}}"#).unwrap_err();
     assert!(!e.to_string().contains("Jane"), "{e}");
 }
+
+#[test]
+fn cedar_rendering_permits_only_disclosing_rules() {
+    let p = Policy::builtin("ukcp").unwrap();
+    let text = p.to_cedar_disclosure();
+    assert!(text.contains("@id(\"law-terrorism\")"), "{text}");
+    assert!(text.contains("context.about == \"terrorism\""), "{text}");
+    assert!(!text.contains("@id(\"default-confidential\")"));
+    // Every permit is for the disclose action.
+    assert_eq!(
+        text.matches("permit(").count(),
+        text.matches("Action::\"disclose\"").count()
+    );
+    let ctx = cedar::cedar_context(&Situation::new(Event::Concern(Concern::new(
+        ConcernAbout::Terrorism,
+    ))));
+    assert!(ctx.iter().any(|(k, v)| k == "about" && *v == "terrorism"));
+    assert!(ctx.iter().any(|(k, v)| k == "from" && *v == "none"));
+    assert!(
+        ctx.iter()
+            .any(|(k, v)| k == "consent_release_to_requester" && *v == "not-asked")
+    );
+}
