@@ -664,6 +664,10 @@ mod bench {
             /// Audit entries appended in the audit-append measurements.
             #[arg(long, default_value_t = 100_000)]
             audit: usize,
+            /// Concurrent tasks appending one entry at a time through the
+            /// group committer.
+            #[arg(long, default_value_t = 64)]
+            tasks: usize,
             /// Where to create the temporary stores (default: the system temp dir).
             #[arg(long)]
             dir: Option<std::path::PathBuf>,
@@ -701,6 +705,7 @@ mod bench {
             clients,
             text_bytes,
             audit,
+            tasks,
             dir,
         } = c;
         let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
@@ -710,7 +715,7 @@ mod bench {
         let base = dir.unwrap_or_else(std::env::temp_dir);
         let _ = global;
         println!(
-            "| notes | store writes/s | plain writes/s | store reads/s | plain reads/s | audit appends/s (batch 1000) | audit appends/s (committer, 64 tasks) | audit appends/s (1 per txn) | verify entries/s (entries) |"
+            "| notes | store writes/s | plain writes/s | store reads/s | plain reads/s | audit appends/s (batch 1000) | audit appends/s (committer, {tasks} tasks) | audit appends/s (1 per txn) | verify entries/s (entries) |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
         for n in notes {
@@ -723,6 +728,7 @@ mod bench {
                 clients.max(1),
                 text_bytes,
                 audit,
+                tasks.max(1),
             ));
             let _ = std::fs::remove_dir_all(&dir);
             println!("{}", row?);
@@ -737,6 +743,7 @@ mod bench {
         clients: usize,
         text_bytes: usize,
         audit: usize,
+        tasks: usize,
     ) -> anyhow::Result<String> {
         let cfg = StoreConfig::new(dir.join("store"), None);
         let store = Arc::new(Store::init_with_key(&cfg, MasterKey::generate(), "bench").await?);
@@ -848,15 +855,15 @@ mod bench {
         }
         let audit_batch = t.elapsed().as_secs_f64();
 
-        // Audit appends one at a time from 64 concurrent tasks, coalesced
+        // Audit appends one at a time from `tasks` concurrent tasks, coalesced
         // by the committer.
         let committer = AuditCommitter::start(store.clone());
-        let per_task = audit.div_ceil(64);
+        let per_task = audit.div_ceil(tasks);
         let t = Instant::now();
-        let mut tasks = Vec::new();
-        for task in 0..64 {
+        let mut handles = Vec::new();
+        for task in 0..tasks {
             let c = committer.clone();
-            tasks.push(confidant_store::tokio::spawn(async move {
+            handles.push(confidant_store::tokio::spawn(async move {
                 for i in 0..per_task {
                     c.record("bench", Action::Decision, vec![format!("c-{task}-{i}")])
                         .await?;
@@ -864,8 +871,8 @@ mod bench {
                 Ok::<(), confidant_store::StoreError>(())
             }));
         }
-        for t in tasks {
-            t.await??;
+        for h in handles {
+            h.await??;
         }
         let audit_committer = t.elapsed().as_secs_f64();
 
@@ -894,7 +901,7 @@ mod bench {
             rate(n, store_r),
             rate(n, plain_r),
             rate(audit, audit_batch),
-            rate(per_task * 64, audit_committer),
+            rate(per_task * tasks, audit_committer),
             rate(single, audit_single),
             rate(usize::try_from(verified).unwrap_or(0), verify),
         ))
