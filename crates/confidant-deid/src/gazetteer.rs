@@ -2,6 +2,8 @@
 //! first use into hash sets of lower-case forms.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
@@ -32,15 +34,13 @@ pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
 pub(crate) struct Gazetteers {
-    /// Every listed single word -> its F_* flags (one lookup per token).
-    pub flags: FxHashMap<String, u16>,
-    pub first: FxHashSet<String>,
-    pub surname: FxHashSet<String>,
+    /// Hash of every listed single word (see [`word_hash`]) -> its F_*
+    /// flags: one lookup per token, no string comparison, compact table.
+    pub flags: HashMap<u64, u16, BuildHasherDefault<IdHasher>>,
     /// Place names, multi-word ones joined by single spaces.
     pub places: FxHashSet<String>,
     /// Longest place name in words.
     pub place_max_words: usize,
-    pub english: FxHashSet<String>,
     /// name -> every name in its nickname group (both directions).
     pub nicknames: FxHashMap<String, Vec<String>>,
     /// Organisation suffixes as lower-case word sequences.
@@ -99,12 +99,9 @@ fn build() -> Gazetteers {
     org_suffixes.sort_by_key(|v| std::cmp::Reverse(v.len()));
     org_suffixes.dedup();
     let g = Gazetteers {
-        flags: FxHashMap::default(),
-        first: set(FIRST_NAMES),
-        surname: set(SURNAMES),
+        flags: HashMap::default(),
         places,
         place_max_words,
-        english: set(ENGLISH),
         nicknames,
         org_suffixes,
         street_strong: set(STREET_STRONG),
@@ -113,12 +110,18 @@ fn build() -> Gazetteers {
         name_cues: set(NAME_CUES),
         stop_caps: set(STOP_CAPS),
     };
-    let mut flags: FxHashMap<String, u16> = FxHashMap::default();
-    flags.reserve(g.first.len() + g.surname.len() + g.english.len() + g.places.len());
+    let mut flags: HashMap<u64, u16, BuildHasherDefault<IdHasher>> = HashMap::default();
+    flags.reserve(200_000);
+    for (list, f) in [
+        (FIRST_NAMES, F_FIRST),
+        (SURNAMES, F_SUR),
+        (ENGLISH, F_ENGLISH),
+    ] {
+        for w in lines(list) {
+            *flags.entry(word_hash(w)).or_default() |= f;
+        }
+    }
     for (set, f) in [
-        (&g.first, F_FIRST),
-        (&g.surname, F_SUR),
-        (&g.english, F_ENGLISH),
         (&g.stop_caps, F_STOP),
         (&g.titles, F_TITLE),
         (&g.name_cues, F_CUE),
@@ -126,18 +129,18 @@ fn build() -> Gazetteers {
         (&g.street_weak, F_STREET_WEAK),
     ] {
         for w in set {
-            *flags.entry(w.clone()).or_default() |= f;
+            *flags.entry(word_hash(w)).or_default() |= f;
         }
     }
     for p in &g.places {
         match p.split_once(' ') {
-            None => *flags.entry(p.clone()).or_default() |= F_PLACE,
-            Some((first, _)) => *flags.entry(first.to_string()).or_default() |= F_PLACE_START,
+            None => *flags.entry(word_hash(p)).or_default() |= F_PLACE,
+            Some((first, _)) => *flags.entry(word_hash(first)).or_default() |= F_PLACE_START,
         }
     }
     for suf in &g.org_suffixes {
         if let Some(last) = suf.last() {
-            *flags.entry(last.clone()).or_default() |= F_ORG_END;
+            *flags.entry(word_hash(last)).or_default() |= F_ORG_END;
         }
     }
     Gazetteers { flags, ..g }
@@ -156,6 +159,52 @@ pub(crate) fn normalise_phrase(s: &str) -> String {
         }
     }
     out
+}
+
+/// 64-bit hash of a word's lower-case form, computed char by char (so a
+/// token can be looked up without allocating its lower-case copy). FNV-1a
+/// with a final avalanche; collisions among a few hundred thousand words
+/// are negligible (~1e-9).
+pub(crate) fn word_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+/// Identity hasher for keys that are already hashes.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl Gazetteers {
+    /// Flags of a word (any case).
+    pub fn flags_of(&self, word: &str) -> u16 {
+        self.flags.get(&word_hash(word)).copied().unwrap_or(0)
+    }
+
+    /// Whether `word` (any case) has any of the flags `f`.
+    pub fn has(&self, word: &str, f: u16) -> bool {
+        self.flags_of(word) & f != 0
+    }
 }
 
 pub(crate) static GAZ: LazyLock<Gazetteers> = LazyLock::new(build);

@@ -3,7 +3,7 @@
 //! format, phone and NHS numbers whatever their spacing, address parts and
 //! postcodes with or without the space.
 
-use crate::gazetteer::GAZ;
+use crate::gazetteer::{F_ENGLISH, F_STOP, GAZ};
 use crate::tokens::{Tok, word_tokens};
 use crate::{Cand, EntityType as T, Known};
 use rustc_hash::FxHashMap;
@@ -39,7 +39,7 @@ fn raw_tokens(s: &str) -> Vec<String> {
 }
 
 fn is_english(w: &str) -> bool {
-    GAZ.english.contains(w) || GAZ.stop_caps.contains(w)
+    GAZ.has(w, F_ENGLISH | F_STOP)
 }
 
 impl Variants {

@@ -65,7 +65,7 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
     if let Some(k) = known {
         known::detect(text, &toks, k, &mut cands);
     }
-    patterns::detect(text, &mut cands);
+    patterns::detect(text, &toks, &mut cands);
     patterns::years(text, &mut cands);
     names::detect(text, &toks, &mut cands);
     names::extend_addresses(text, &toks, &mut cands);

@@ -2,6 +2,7 @@
 //! numbers (with the mod-11 check), phone numbers in UK, US and
 //! international forms, card/SSN/IBAN/IP and case or reference numbers.
 
+use crate::tokens::Tok;
 use crate::{Cand, EntityType as T};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -145,10 +146,113 @@ fn next_char(text: &str, i: usize) -> Option<char> {
 }
 
 /// Runs every pattern detector over `text`.
-pub(crate) fn detect(text: &str, out: &mut Vec<Cand>) {
+/// Cheap facts about a text's tokens that tell which patterns can match
+/// at all, so each regex scans only texts where it may find something.
+#[derive(Default)]
+struct Gates {
+    /// A token with both letters and digits (postcodes, IDs, IBANs).
+    mixed: bool,
+    /// A two-letter capitals token next to a number (NI numbers with
+    /// spaces, Dutch postcodes, US state + ZIP).
+    pair_caps_number: bool,
+    month: bool,
+    ref_word: bool,
+    tld: bool,
+    /// Letters, then "-" or "/", then digits ("RX-364207").
+    sep_id: bool,
+    box_word: bool,
+    military: bool,
+    zip_word: bool,
+}
+
+fn gates(text: &str, toks: &[Tok<'_>]) -> Gates {
+    let mut g = Gates::default();
+    for (i, t) in toks.iter().enumerate() {
+        let l = t.l();
+        if t.has_digit {
+            if !t.text.bytes().all(|b| b.is_ascii_digit()) {
+                g.mixed = true;
+            }
+            continue;
+        }
+        if t.text.len() == 2 && t.allcaps {
+            let near = |j: usize| toks.get(j).is_some_and(|n| n.has_digit);
+            if near(i + 1) || i > 0 && near(i - 1) {
+                g.pair_caps_number = true;
+            }
+        }
+        if (3..=9).contains(&l.len()) && is_month_word(l) {
+            g.month = true;
+        }
+        if REF_WORDS.contains(&l) {
+            g.ref_word = true;
+        }
+        match l {
+            "box" => g.box_word = true,
+            "apo" | "fpo" | "dpo" | "usns" | "usnv" | "uss" | "uscgc" => g.military = true,
+            "zip" | "postal" | "postcode" | "post" => g.zip_word = true,
+            _ => {}
+        }
+        if t.text.len() <= 5
+            && toks
+                .get(i + 1)
+                .is_some_and(|n| n.has_digit && matches!(text.get(t.e..n.s), Some("-" | "/")))
+        {
+            g.sep_id = true;
+        }
+        if TLDS.contains(&l) && text.get(..t.s).is_some_and(|b| b.ends_with('.')) {
+            g.tld = true;
+        }
+    }
+    g
+}
+
+const REF_WORDS: &[&str] = &[
+    "case",
+    "ref",
+    "reference",
+    "claim",
+    "account",
+    "acct",
+    "patient",
+    "hospital",
+    "member",
+    "membership",
+    "policy",
+    "crn",
+    "mrn",
+    "id",
+    "licence",
+    "license",
+    "passport",
+    "badge",
+    "employee",
+    "student",
+    "customer",
+    "order",
+    "invoice",
+    "ticket",
+    "booking",
+    "file",
+];
+
+const TLDS: &[&str] = &[
+    "com", "org", "net", "uk", "io", "info", "biz", "me", "eu", "ie", "de", "fr", "es", "it", "nl",
+    "be", "ch", "se", "dk", "no", "fi", "pl", "cz", "hu", "pt", "br", "ca", "au", "nz", "us", "co",
+];
+
+fn is_month_word(l: &str) -> bool {
+    const M: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    l.get(..3).is_some_and(|p| M.contains(&p))
+}
+
+pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let p = &*P;
-    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    let has_digit = toks.iter().any(|t| t.has_digit);
     let has_at = text.contains('@');
+    let g = gates(text, toks);
 
     if has_at {
         for m in p.email.find_iter(text) {
@@ -168,7 +272,7 @@ pub(crate) fn detect(text: &str, out: &mut Vec<Cand>) {
             push(out, m.start(), m.start() + t.len(), T::Url, 92);
         }
     }
-    if text.contains('.') {
+    if g.tld {
         for m in p.bare_domain.find_iter(text) {
             // Not part of an email address.
             if prev_char(text, m.start()) == Some('@') || next_char(text, m.end()) == Some('@') {
@@ -178,75 +282,64 @@ pub(crate) fn detect(text: &str, out: &mut Vec<Cand>) {
             push(out, m.start(), m.start() + t.len(), T::Url, 91);
         }
     }
-    // Textual dates need no digit when a weekday/month alone is not taken.
-    for m in p.text_date_dm.find_iter(text) {
-        push(out, m.start(), m.end(), T::Date, 70);
-    }
-    for m in p.text_date_md.find_iter(text) {
-        // "may 2" as a verb is rare; require a capitalised month unless a
-        // year follows.
-        if m.as_str().starts_with(char::is_lowercase) && !m.as_str().contains(',') {
-            continue;
-        }
-        push(out, m.start(), m.end(), T::Date, 70);
-    }
     if !has_digit {
         return;
     }
-    for m in p.month_year.find_iter(text) {
-        if m.as_str().starts_with(char::is_lowercase) {
-            continue;
+    if g.month {
+        for m in p.text_date_dm.find_iter(text) {
+            push(out, m.start(), m.end(), T::Date, 70);
         }
-        push(out, m.start(), m.end(), T::Date, 70);
-    }
-    for m in p.iso_date.find_iter(text) {
-        push(out, m.start(), m.end(), T::Date, 75);
-    }
-    for m in p.num_date.find_iter(text) {
-        push(out, m.start(), m.end(), T::Date, 74);
-    }
-    for m in p.postcode_uk.find_iter(text) {
-        push(out, m.start(), m.end(), T::Postcode, 80);
-    }
-    for m in p.ni.find_iter(text) {
-        push(out, m.start(), m.end(), T::NiNumber, 82);
-    }
-    for m in p.iban.find_iter(text) {
-        let s = m.as_str();
-        if s.bytes().filter(u8::is_ascii_digit).count() >= 8 {
-            push(out, m.start(), m.end(), T::Id, 78);
+        for m in p.text_date_md.find_iter(text) {
+            // "may 2" as a verb is rare; require a capitalised month unless
+            // a year follows.
+            if m.as_str().starts_with(char::is_lowercase) && !m.as_str().contains(',') {
+                continue;
+            }
+            push(out, m.start(), m.end(), T::Date, 70);
+        }
+        for m in p.month_year.find_iter(text) {
+            if m.as_str().starts_with(char::is_lowercase) {
+                continue;
+            }
+            push(out, m.start(), m.end(), T::Date, 70);
         }
     }
-    for m in p.ip.find_iter(text) {
-        push(out, m.start(), m.end(), T::Id, 77);
-    }
-    for c in p.ref_cue.captures_iter(text) {
-        if let Some(g) = c.get(1) {
-            push(out, g.start(), g.end(), T::Id, 76);
+    let mut run = |on: bool, re: &Regex, kind: T, prio: u8| {
+        if on {
+            for m in re.find_iter(text) {
+                push(out, m.start(), m.end(), kind, prio);
+            }
+        }
+    };
+    run(true, &p.iso_date, T::Date, 75);
+    run(true, &p.num_date, T::Date, 74);
+    run(g.mixed, &p.postcode_uk, T::Postcode, 80);
+    run(g.mixed || g.pair_caps_number, &p.ni, T::NiNumber, 82);
+    run(true, &p.ip, T::Id, 77);
+    run(g.mixed || g.sep_id, &p.alnum_id, T::Id, 60);
+    run(g.box_word, &p.po_box, T::Address, 65);
+    run(g.box_word || g.military, &p.military, T::Address, 65);
+    run(g.pair_caps_number, &p.nl_postcode, T::Postcode, 39);
+    run(g.pair_caps_number, &p.us_state_zip, T::Address, 64);
+    run(true, &p.unit, T::Address, 55);
+    if g.mixed {
+        for m in p.iban.find_iter(text) {
+            if m.as_str().bytes().filter(u8::is_ascii_digit).count() >= 8 {
+                push(out, m.start(), m.end(), T::Id, 78);
+            }
         }
     }
-    for m in p.alnum_id.find_iter(text) {
-        push(out, m.start(), m.end(), T::Id, 60);
-    }
-    for m in p.po_box.find_iter(text) {
-        push(out, m.start(), m.end(), T::Address, 65);
-    }
-    for m in p.military.find_iter(text) {
-        push(out, m.start(), m.end(), T::Address, 65);
-    }
-    for c in p.zip_cue.captures_iter(text) {
-        if let Some(g) = c.get(1) {
-            push(out, g.start(), g.end(), T::Postcode, 79);
+    for (on, re, kind, prio) in [
+        (g.ref_word, &p.ref_cue, T::Id, 76),
+        (g.zip_word, &p.zip_cue, T::Postcode, 79),
+    ] {
+        if on {
+            for c in re.captures_iter(text) {
+                if let Some(m) = c.get(1) {
+                    push(out, m.start(), m.end(), kind, prio);
+                }
+            }
         }
-    }
-    for m in p.nl_postcode.find_iter(text) {
-        push(out, m.start(), m.end(), T::Postcode, 39);
-    }
-    for m in p.us_state_zip.find_iter(text) {
-        push(out, m.start(), m.end(), T::Address, 64);
-    }
-    for m in p.unit.find_iter(text) {
-        push(out, m.start(), m.end(), T::Address, 55);
     }
     // Times are not identifiers: remember them so digit runs skip them.
     let times: Vec<(usize, usize)> = p
@@ -351,7 +444,8 @@ mod tests {
 
     fn found(text: &str) -> Vec<(String, T)> {
         let mut v = Vec::new();
-        detect(text, &mut v);
+        let toks = crate::tokens::tokenize(text);
+        detect(text, &toks, &mut v);
         v.iter()
             .map(|c| (text[c.s..c.e].to_string(), c.kind))
             .collect()

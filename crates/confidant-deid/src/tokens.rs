@@ -119,11 +119,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok<'_>> {
             std::borrow::Cow::Borrowed(t)
         };
         let flags = if letters > 0 {
-            crate::gazetteer::GAZ
-                .flags
-                .get(lower.as_ref() as &str)
-                .copied()
-                .unwrap_or(0)
+            crate::gazetteer::GAZ.flags_of(t)
         } else {
             0
         };
