@@ -3,13 +3,14 @@
 //! Errors (the check fails):
 //! - a rule whose conditions can never hold;
 //! - a decisive rule of the organisation that can never win, because a
-//!   rule ordered before it covers every situation it covers (including a
-//!   legal duty: an organisation cannot override the law);
+//!   single rule ordered before it covers every situation it covers
+//!   (including a legal duty: an organisation cannot override the law);
 //! - two decisive rules at the same priority that can both hold, give
 //!   different outcomes, and neither is narrower than the other.
 //!
 //! Warnings (reported; the check fails on them only when asked to be
 //! strict):
+//! - a recipient one rule names and another forbids where both apply;
 //! - no retention period of the organisation's own (the baseline's default
 //!   applies);
 //! - no safeguarding officer in the contacts directory;
@@ -137,6 +138,51 @@ impl Policy {
                         format!(
                             "contradicts rule `{}`: both have priority {} and can hold together, one says {ao}, the other {bo}, and neither is narrower; give one a higher priority or narrow its conditions",
                             b.def.id, ac.priority
+                        ),
+                    ));
+                }
+            }
+        }
+
+        // A recipient one rule names and another forbids where both apply:
+        // the forbid wins (most protective), which the author may not mean.
+        for a in &self.rules {
+            for b in &self.rules {
+                // Two decisive rules never contribute together: only the
+                // winner does.
+                let both_decisive = a.def.outcome.is_some() && b.def.outcome.is_some();
+                if std::ptr::eq(a, b)
+                    || both_decisive
+                    || (a.from_baseline && b.from_baseline && !is_baseline)
+                {
+                    continue;
+                }
+                let clash: Vec<&str> = a
+                    .def
+                    .recipients
+                    .iter()
+                    .filter(|r| b.def.forbid_recipients.contains(r))
+                    .map(|r| r.as_str())
+                    .collect();
+                // An additive rule only fires on the outcomes it names.
+                let decided_ok = |additive: &crate::RuleInfo, decisive: &crate::RuleInfo| {
+                    decisive.def.outcome.is_none_or(|o| {
+                        additive.masks[crate::engine::DECIDED] & (1 << (o as u32)) != 0
+                    })
+                };
+                if !clash.is_empty()
+                    && overlaps(&a.masks, &b.masks)
+                    && decided_ok(a, b)
+                    && decided_ok(b, a)
+                {
+                    out.push(finding(
+                        Severity::Warning,
+                        "recipient-forbidden",
+                        Some(&a.def.id),
+                        format!(
+                            "names {} but rule `{}` forbids it in situations both can apply to; there the recipient is dropped",
+                            clash.join(", "),
+                            b.def.id
                         ),
                     ));
                 }

@@ -406,3 +406,38 @@ fn cedar_rendering_permits_only_disclosing_rules() {
             .any(|(k, v)| k == "consent_release_to_requester" && *v == "not-asked")
     );
 }
+
+#[test]
+fn an_added_recipient_that_is_forbidden_is_reported() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "tell-gp"
+source = "t.txt: x"
+recipients = ["gp"]
+when = { kind = "concern", about = "suicide", decided = ["seek-consent", "escalate"] }
+
+[[rule]]
+id = "only-so"
+priority = 300
+source = "t.txt: y"
+outcome = "escalate"
+recipients = ["safeguarding-officer"]
+forbid_recipients = ["gp"]
+when = { kind = "concern", about = ["suicide", "self-harm"], imminent = false }
+"#,
+    )
+    .unwrap();
+    assert!(
+        codes(&p).contains(&"recipient-forbidden"),
+        "{:?}",
+        p.lint(today())
+    );
+    // It still never reaches the decision.
+    let d = p
+        .decide(&Situation::new(Event::Concern(Concern::new(
+            ConcernAbout::Suicide,
+        ))))
+        .unwrap();
+    assert!(!d.has_recipient(Recipient::Gp), "{d:?}");
+}
