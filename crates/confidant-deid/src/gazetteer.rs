@@ -167,9 +167,17 @@ pub(crate) fn normalise_phrase(s: &str) -> String {
 /// are negligible (~1e-9).
 pub(crate) fn word_hash(word: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in word.chars().flat_map(char::to_lowercase) {
-        h ^= u64::from(u32::from(c));
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    if word.is_ascii() {
+        // Same values as the char path below, without decoding.
+        for b in word.bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    } else {
+        for c in word.chars().flat_map(char::to_lowercase) {
+            h ^= u64::from(u32::from(c));
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -180,6 +188,21 @@ pub(crate) fn word_hash(word: &str) -> u64 {
 /// Identity hasher for keys that are already hashes.
 #[derive(Default)]
 pub(crate) struct IdHasher(u64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_hash_is_case_insensitive_and_path_independent() {
+        assert_eq!(word_hash("Grace"), word_hash("grace"));
+        assert_eq!(word_hash("ŁUKASZ"), word_hash("łukasz"));
+        assert_ne!(word_hash("grace"), word_hash("grade"));
+        assert!(GAZ.has("Elizabeth", F_FIRST));
+        assert!(GAZ.has("hope", F_ENGLISH));
+        assert!(!GAZ.has("zzqxj", F_FIRST | F_SUR | F_ENGLISH));
+    }
+}
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

@@ -711,7 +711,11 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         // Capitalised words next to a name in the same run belong to it
         // ("Moira Pagan", "Port Paien", "Ella H. Snider"), unless they are
         // listed non-identifiers (months, relations) or already a place.
-        let plain = |i: usize| !covered[i] && !toks[a + i].is(F_STOP);
+        let plain = |i: usize| {
+            !covered[i]
+                && (!toks[a + i].is(F_STOP)
+                    || i == 0 && toks[a].is(F_FIRST) && !toks[a].is(F_TITLE))
+        };
         let first = (0..len).find(|&i| is_namey(i));
         let lastn = (0..len).rev().find(|&i| is_namey(i));
         let first = first.map(|f| (0..f).rev().take_while(|&i| plain(i)).last().unwrap_or(f));
@@ -765,12 +769,27 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                                 | "after"
                         )
                     }) || next.is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())));
-                !month
-                    && (cue
-                        || !t.sent_start
-                        || next.is_some_and(|n| REPORT_VERBS.contains(&n)) && !is_modal(&t.lower))
+                // After a modal reading ("Will", "May") only an inflected
+                // verb can follow a name: "Will moved", "May has".
+                let same_sentence = toks.get(a + i + 1).is_some_and(|n| !n.sent_start);
+                let verb_after = same_sentence
+                    && next.is_some_and(|n| {
+                        REPORT_VERBS.contains(&n)
+                            && !(is_modal(&t.lower) && matches!(n, "and" | "who"))
+                    });
+                !month && (cue || !t.sent_start || verb_after)
             }
-            Class::Common => false,
+            // A listed non-identifier that is also a first name ("Christian")
+            // is a name when a reporting verb follows it.
+            Class::Common => {
+                t.is(F_FIRST)
+                    && !GAZ.titles.contains(t.l())
+                    && toks.get(a + i + 1).is_some_and(|n| {
+                        !n.sent_start
+                            && REPORT_VERBS.contains(&n.l())
+                            && !matches!(n.l(), "and" | "who")
+                    })
+            }
         };
         if take {
             push(out, toks, a + i, a + i, T::Name, 30);

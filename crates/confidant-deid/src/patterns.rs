@@ -49,7 +49,7 @@ fn re(s: &str) -> Regex {
 }
 
 static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
-    email: re(r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}"),
+    email: re(r"(?i)[a-z0-9][a-z0-9._%+'\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}"),
     url: re(r#"(?i)\b(?:https?://|www\.)[^\s<>"'\)\]]+"#),
     bare_domain: re(
         r"(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|co\.uk|org\.uk|ac\.uk|gov\.uk|nhs\.uk|me\.uk|uk|io|info|biz|me|eu|ie|de|fr|es|it|nl|be|ch|se|dk|no|fi|pl|cz|hu|pt|br|ca|au|nz|us|co)\b(?:/[^\s<>\x22]*)?",
