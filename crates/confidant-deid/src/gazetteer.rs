@@ -63,12 +63,22 @@ fn set(s: &str) -> FxHashSet<String> {
 }
 
 fn build() -> Gazetteers {
+    // Single-word places live in the flag table only (below); the set
+    // holds multi-word ones.
     let mut places = FxHashSet::default();
+    places.reserve(16_384);
+    let mut single_places: Vec<&str> = Vec::with_capacity(65_536);
     let mut place_max_words = 1;
     for l in lines(PLACES) {
+        if l.chars().all(crate::tokens::is_word_char) {
+            single_places.push(l);
+            continue;
+        }
         let norm = normalise_phrase(l);
         let n = norm.split(' ').count();
-        if n <= 5 {
+        if n == 1 {
+            places.insert(norm);
+        } else if n <= 5 {
             place_max_words = place_max_words.max(n);
             places.insert(norm);
         }
@@ -131,6 +141,9 @@ fn build() -> Gazetteers {
         for w in set {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
+    }
+    for p in single_places {
+        *flags.entry(word_hash(p)).or_default() |= F_PLACE;
     }
     for p in &g.places {
         match p.split_once(' ') {
@@ -219,6 +232,15 @@ impl Hasher for IdHasher {
 }
 
 impl Gazetteers {
+    /// Whether a normalised phrase (lower case, single spaces) is a place.
+    pub fn is_place(&self, phrase: &str) -> bool {
+        if phrase.contains(' ') {
+            self.places.contains(phrase)
+        } else {
+            self.has(phrase, F_PLACE)
+        }
+    }
+
     /// Flags of a word (any case).
     pub fn flags_of(&self, word: &str) -> u16 {
         self.flags.get(&word_hash(word)).copied().unwrap_or(0)

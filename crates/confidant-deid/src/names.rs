@@ -594,7 +594,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         // the place is the identifier.
         let prefix = join_lower(toks, a, b - k);
         let service = SERVICE_SUFFIXES.contains(&join_lower(toks, b + 1 - k, b).as_str());
-        if service && GAZ.places.contains(&prefix) {
+        if service && GAZ.is_place(&prefix) {
             push(out, toks, a, b - k, T::Location, 40);
         } else {
             push(out, toks, a, b, T::Organisation, 40);

@@ -1,0 +1,5 @@
+fn main() {
+    let t = std::time::Instant::now();
+    confidant_deid::warm_up();
+    eprintln!("warm_up {:?}", t.elapsed());
+}
