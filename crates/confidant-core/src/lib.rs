@@ -5,8 +5,8 @@
 //! `Debug` of anything that can hold an identifier prints ids only, never
 //! names or text: these types end up in logs and error messages.
 
+pub mod decision;
 pub mod ids;
 pub mod record;
-pub mod decision;
 pub mod situation;
 pub mod vocab;
