@@ -1243,3 +1243,51 @@ fn killed_mid_batch_every_acknowledged_note_survives() {
         env.ok(&["note", "add", &c, "--text", "the store still takes writes"]);
     }
 }
+
+// ---------------------------------------------------------------- concurrency
+
+#[test]
+fn concurrent_writers_in_separate_processes_all_land_and_the_log_verifies() {
+    for env in backends() {
+        env.init();
+        let c = add_client(&env, "Busy Client");
+        let mut children = Vec::new();
+        for p in 0..4 {
+            let batch = env.data.join(format!("p{p}.jsonl"));
+            let lines: String = (0..25)
+                .map(|i| format!("{{\"text\":\"process {p} note {i}\"}}\n"))
+                .collect();
+            std::fs::write(&batch, lines).unwrap();
+            // Small chunks so the processes interleave their transactions.
+            children.push(
+                env.cmd(&[
+                    "note",
+                    "add",
+                    &c,
+                    "--batch",
+                    batch.to_str().unwrap(),
+                    "--chunk",
+                    "5",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+            );
+        }
+        let mut acked = 0;
+        for ch in children {
+            let out = ch.wait_with_output().unwrap();
+            assert!(out.status.success(), "[{}] {}", env.name, stderr(&out));
+            acked += stdout(&out).lines().count();
+        }
+        assert_eq!(acked, 100);
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["note", "list", &c, "--json"])).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 100, "[{}]", env.name);
+        let verify = env.ok(&["audit", "verify"]);
+        // init + client + 100 notes + the list read.
+        assert_eq!(verify, "ok 103 entries", "[{}]", env.name);
+    }
+}

@@ -246,6 +246,7 @@ impl Store {
             keys: Keys::new(master),
         };
         dispatch!(store.check_key())?;
+        migrate_if_behind(&store.db).await?;
         Ok(store)
     }
 
@@ -473,10 +474,43 @@ fn restrict_permissions(dir: &Path, db: &Path) -> Result<()> {
     Ok(())
 }
 
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 async fn migrate(db: &Db) -> Result<()> {
     match db {
-        Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-        Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+        Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+    }
+    Ok(())
+}
+
+/// Applies migrations newer than the store's schema, if any. Checked with
+/// one read first, so opening an up-to-date store never writes (a read-only
+/// database can still be read and verified).
+async fn migrate_if_behind(db: &Db) -> Result<()> {
+    const APPLIED: &str =
+        "SELECT COALESCE(MAX(version), 0) AS v FROM _sqlx_migrations WHERE success";
+    let (applied, latest): (i64, i64) = match db {
+        Db::Sqlite(p) => (
+            sqlx::Row::try_get(&sqlx::query(APPLIED).fetch_one(p).await?, "v")?,
+            SQLITE_MIGRATIONS
+                .iter()
+                .map(|m| m.version)
+                .max()
+                .unwrap_or(0),
+        ),
+        Db::Postgres(p) => (
+            sqlx::Row::try_get(&sqlx::query(APPLIED).fetch_one(p).await?, "v")?,
+            POSTGRES_MIGRATIONS
+                .iter()
+                .map(|m| m.version)
+                .max()
+                .unwrap_or(0),
+        ),
+    };
+    if applied < latest {
+        migrate(db).await?;
     }
     Ok(())
 }
