@@ -441,3 +441,119 @@ when = { kind = "concern", about = ["suicide", "self-harm"], imminent = false }
         .unwrap();
     assert!(!d.has_recipient(Recipient::Gp), "{d:?}");
 }
+
+/// A policy whose additive rules mark the research consent state with a
+/// recipient each, to observe how consents are folded.
+fn consent_probe() -> Policy {
+    let mut rules = String::new();
+    for (state, marker) in [
+        ("given-written", "gp"),
+        ("given-verbal", "police"),
+        ("given-application-form", "court"),
+        ("partial", "supervisor"),
+        ("refused", "line-manager"),
+        ("withdrawn", "family-services"),
+        ("not-asked", "mental-health-team"),
+    ] {
+        rules.push_str(&format!(
+            "[[rule]]\nid = \"probe-{state}\"\nsource = \"t.txt\"\nrecipients = [\"{marker}\"]\nwhen = {{ kind = \"use\", consent = {{ research = \"{state}\" }} }}\n\n"
+        ));
+    }
+    policy(&rules).unwrap()
+}
+
+fn probe(s: &Situation) -> Vec<Recipient> {
+    let markers = [
+        Recipient::Gp,
+        Recipient::Police,
+        Recipient::Court,
+        Recipient::Supervisor,
+        Recipient::LineManager,
+        Recipient::FamilyServices,
+        Recipient::MentalHealthTeam,
+    ];
+    consent_probe()
+        .decide(s)
+        .unwrap()
+        .recipients
+        .into_iter()
+        .filter(|r| markers.contains(r))
+        .collect()
+}
+
+fn research(form: &str, status: &str) -> confidant_core::situation::Consent {
+    serde_json::from_str(&format!(
+        r#"{{"purpose": "research", "form": "{form}", "status": "{status}"}}"#
+    ))
+    .unwrap()
+}
+
+fn research_use() -> Situation {
+    Situation::new(Event::Use(confidant_core::situation::UseFor::Research))
+}
+
+#[test]
+fn consents_fold_most_protective_then_strongest_form() {
+    let mut s = research_use();
+    assert_eq!(probe(&s), [Recipient::MentalHealthTeam]);
+    s.consents = vec![research("verbal", "given"), research("written", "given")];
+    assert_eq!(probe(&s), [Recipient::Gp]);
+    s.consents.push(research("written", "refused"));
+    assert_eq!(probe(&s), [Recipient::LineManager]);
+    s.consents.push(research("verbal", "withdrawn"));
+    assert_eq!(probe(&s), [Recipient::FamilyServices]);
+    s.consents = vec![research("application-form", "given")];
+    assert_eq!(probe(&s), [Recipient::Court]);
+}
+
+#[test]
+fn consent_needs_capacity_but_a_refusal_stands() {
+    let mut s = research_use();
+    s.consents = vec![research("written", "given")];
+    s.client.capacity = confidant_core::situation::Capacity::Lacks;
+    assert_eq!(probe(&s), [Recipient::MentalHealthTeam]);
+    s.client.capacity = confidant_core::situation::Capacity::Presumed;
+    s.client.age = 15;
+    assert_eq!(probe(&s), [Recipient::MentalHealthTeam]);
+    s.client.capacity = confidant_core::situation::Capacity::Assessed;
+    assert_eq!(probe(&s), [Recipient::Gp]);
+    s.client.capacity = confidant_core::situation::Capacity::Lacks;
+    s.consents = vec![research("written", "refused")];
+    assert_eq!(probe(&s), [Recipient::LineManager]);
+}
+
+#[test]
+fn joint_work_combines_the_parties() {
+    use confidant_core::situation::{Arrangement, Party};
+    let party = |id: &str, c: Vec<confidant_core::situation::Consent>| Party {
+        id: id.into(),
+        consents: c,
+    };
+    let mut s = research_use();
+    s.client.arrangement = Arrangement::Couple;
+    // Client-level consents apply to nobody in joint work.
+    s.consents = vec![research("written", "given")];
+    s.client.parties = vec![party("A", vec![]), party("B", vec![])];
+    assert_eq!(probe(&s), [Recipient::MentalHealthTeam]);
+    s.client.parties = vec![
+        party("A", vec![research("written", "given")]),
+        party("B", vec![research("verbal", "given")]),
+    ];
+    assert_eq!(
+        probe(&s),
+        [Recipient::Police],
+        "all given: the weakest form"
+    );
+    s.client.parties[1].consents = vec![];
+    assert_eq!(probe(&s), [Recipient::Supervisor], "some given: partial");
+    s.client.parties = vec![
+        party("A", vec![research("written", "refused")]),
+        party("B", vec![research("written", "withdrawn")]),
+    ];
+    assert_eq!(probe(&s), [Recipient::FamilyServices]);
+    s.client.parties = vec![
+        party("A", vec![research("written", "refused")]),
+        party("B", vec![]),
+    ];
+    assert_eq!(probe(&s), [Recipient::LineManager]);
+}
