@@ -647,7 +647,9 @@ mod bench {
     pub enum BenchCommand {
         /// Note writes/reads and audit appends through the store (encryption
         /// and audit), against plain SQLite with the same bytes, in one run.
-        /// Works in a fresh temporary directory; never touches --data.
+        /// Works in a fresh temporary directory; never touches --data. With
+        /// --database-url (PostgreSQL) it creates and drops a database per
+        /// size on that server and the plain reference is a PostgreSQL table.
         Store {
             /// Note counts to measure, comma-separated (e.g. 10000,100000).
             #[arg(long, default_value = "10000", value_delimiter = ',')]
@@ -713,7 +715,9 @@ mod bench {
             .enable_all()
             .build()?;
         let base = dir.unwrap_or_else(std::env::temp_dir);
-        let _ = global;
+        // With --database-url (PostgreSQL), each size runs in a database of
+        // its own, created on that server and dropped afterwards.
+        let admin = global.database_url.clone();
         println!(
             "| notes | store writes/s | plain writes/s | store reads/s | plain reads/s | audit appends/s (batch 1000) | audit appends/s (committer, {tasks} tasks) | audit appends/s (1 per txn) | verify entries/s (entries) |"
         );
@@ -721,6 +725,18 @@ mod bench {
         for n in notes {
             let dir = base.join(format!("confidant-bench-{}-{n}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
+            let db = format!("confidant_bench_{}_{n}", std::process::id());
+            let db_url = match &admin {
+                None => None,
+                Some(a) => Some(rt.block_on(async {
+                    let mut c = sqlx::PgConnection::connect(a).await?;
+                    sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
+                        .execute(&mut c)
+                        .await?;
+                    let base = a.rsplit_once('/').map_or(a.as_str(), |(b, _)| b);
+                    Ok::<_, anyhow::Error>(format!("{base}/{db}"))
+                })?),
+            };
             let row = rt.block_on(one(
                 &dir,
                 n,
@@ -729,13 +745,24 @@ mod bench {
                 text_bytes,
                 audit,
                 tasks.max(1),
+                db_url,
             ));
             let _ = std::fs::remove_dir_all(&dir);
+            if let Some(a) = &admin {
+                rt.block_on(async {
+                    let mut c = sqlx::PgConnection::connect(a).await?;
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await?;
+                    Ok::<_, anyhow::Error>(())
+                })?;
+            }
             println!("{}", row?);
         }
         Ok(ExitCode::SUCCESS)
     }
 
+    #[allow(clippy::too_many_arguments)] // one benchmark's knobs, named at the one call site
     async fn one(
         dir: &std::path::Path,
         n: usize,
@@ -744,8 +771,9 @@ mod bench {
         text_bytes: usize,
         audit: usize,
         tasks: usize,
+        db_url: Option<String>,
     ) -> anyhow::Result<String> {
-        let cfg = StoreConfig::new(dir.join("store"), None);
+        let cfg = StoreConfig::new(dir.join("store"), db_url.clone());
         let store = Arc::new(Store::init_with_key(&cfg, MasterKey::generate(), "bench").await?);
         let mut ids: Vec<ClientId> = Vec::with_capacity(clients);
         for i in 0..clients {
@@ -782,58 +810,84 @@ mod bench {
         let store_r = t.elapsed().as_secs_f64();
         anyhow::ensure!(read == n, "read back {read} of {n} notes");
 
-        // Plain SQLite: the same plaintext bytes, same ids, same batches,
-        // same durability (WAL, synchronous=FULL), no encryption or audit.
-        let plain_path = dir.join("plain.db");
-        let opts = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&plain_path)
-            .create_if_missing(true)
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
-        let mut plain = sqlx::SqliteConnection::connect_with(&opts).await?;
-        sqlx::raw_sql(
-            "CREATE TABLE notes (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, \
-             created_at INTEGER NOT NULL, text BLOB NOT NULL); CREATE INDEX notes_client ON notes (client_id, seq);",
-        )
-        .execute(&mut plain)
-        .await?;
-        let t = Instant::now();
-        for (part, idp) in all.chunks(batch).zip(note_ids.chunks(batch)) {
-            let mut tx = plain.begin().await?;
-            for chunk in part.iter().zip(idp).collect::<Vec<_>>().chunks(400) {
-                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                    "INSERT INTO notes (id, client_id, created_at, text) ",
+        // Plain reference: the same plaintext bytes, same ids, same batches,
+        // same durability, no encryption or audit. SQLite: a separate file
+        // with the store's pragmas (WAL, synchronous=FULL). PostgreSQL: a
+        // plain table in the same database.
+        macro_rules! plain_bench {
+            ($plain:expr, $db:ty, $ddl:expr) => {{
+                let plain = $plain;
+                sqlx::raw_sql($ddl).execute(&mut *plain).await?;
+                let t = Instant::now();
+                for (part, idp) in all.chunks(batch).zip(note_ids.chunks(batch)) {
+                    let mut tx = plain.begin().await?;
+                    for chunk in part.iter().zip(idp).collect::<Vec<_>>().chunks(400) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO plain_notes (id, client_id, created_at, text) ",
+                        );
+                        qb.push_values(chunk, |mut b, (note, id)| {
+                            b.push_bind(id.as_str().to_owned())
+                                .push_bind(note.client_id.as_str().to_owned())
+                                .push_bind(confidant_store::now_micros())
+                                .push_bind(note.text.as_bytes().to_vec());
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                }
+                let plain_w = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let mut pread = 0;
+                for id in &ids {
+                    let rows = sqlx::query::<$db>(
+                        "SELECT id, created_at, text FROM plain_notes WHERE client_id = $1 ORDER BY seq",
+                    )
+                    .bind(id.as_str())
+                    .fetch_all(&mut *plain)
+                    .await?;
+                    for r in rows {
+                        let _id: String = r.try_get("id")?;
+                        let bytes: Vec<u8> = r.try_get("text")?;
+                        let _text = String::from_utf8(bytes)?;
+                        pread += 1;
+                    }
+                }
+                let plain_r = t.elapsed().as_secs_f64();
+                anyhow::ensure!(pread == n, "plain read back {pread} of {n}");
+                (plain_w, plain_r)
+            }};
+        }
+        let (plain_w, plain_r) = match &db_url {
+            None => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.join("plain.db"))
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
+                let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
+                let r = plain_bench!(
+                    &mut c,
+                    sqlx::Sqlite,
+                    "CREATE TABLE plain_notes (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, \
+                     client_id TEXT NOT NULL, created_at INTEGER NOT NULL, text BLOB NOT NULL); \
+                     CREATE INDEX plain_notes_client ON plain_notes (client_id, seq);"
                 );
-                qb.push_values(chunk, |mut b, (note, id)| {
-                    b.push_bind(id.as_str().to_owned())
-                        .push_bind(note.client_id.as_str().to_owned())
-                        .push_bind(confidant_store::now_micros())
-                        .push_bind(note.text.as_bytes().to_vec());
-                });
-                qb.build().execute(&mut *tx).await?;
+                c.close().await?;
+                r
             }
-            tx.commit().await?;
-        }
-        let plain_w = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let mut pread = 0;
-        for id in &ids {
-            let rows = sqlx::query(
-                "SELECT id, created_at, text FROM notes WHERE client_id = $1 ORDER BY seq",
-            )
-            .bind(id.as_str())
-            .fetch_all(&mut plain)
-            .await?;
-            for r in rows {
-                let _id: String = r.try_get("id")?;
-                let bytes: Vec<u8> = r.try_get("text")?;
-                let _text = String::from_utf8(bytes)?;
-                pread += 1;
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                let r = plain_bench!(
+                    &mut c,
+                    sqlx::Postgres,
+                    "CREATE TABLE plain_notes (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, \
+                     client_id TEXT NOT NULL, created_at BIGINT NOT NULL, text BYTEA NOT NULL); \
+                     CREATE INDEX plain_notes_client ON plain_notes (client_id, seq);"
+                );
+                c.close().await?;
+                r
             }
-        }
-        let plain_r = t.elapsed().as_secs_f64();
-        anyhow::ensure!(pread == n, "plain read back {pread} of {n}");
-        plain.close().await?;
+        };
 
         // Audit appends, group-committed in batches of 1000.
         let drafts = |k: usize, tag: &str| -> Vec<EntryDraft> {
