@@ -76,20 +76,18 @@ impl Variants {
         }
         // Nicknames and diminutives of the first name (and, for a known
         // nickname, the full forms).
+        // (A nickname followed by the surname needs no variant of its own:
+        // both parts match alone and adjacent name spans are joined.)
         if let Some(group) = GAZ.nicknames.get(first.as_str()) {
             for nick in group {
-                let t = lower_tokens(nick);
-                self.add(t.clone(), T::Name, true);
-                if let Some(last) = last {
-                    let mut full = t;
-                    full.push(last.clone());
-                    self.add(full, T::Name, true);
-                }
+                let t = if nick.chars().all(crate::tokens::is_word_char) {
+                    vec![nick.clone()]
+                } else {
+                    lower_tokens(nick)
+                };
+                self.add(t, T::Name, true);
             }
         }
-        // Common informal shortenings not in the list: a 3-4 letter prefix
-        // of a long first name ("Gayathri" -> "Gaya" is too risky; only
-        // the list is used), plus "-ie/-y" forms of the list are covered.
         // Initials, exact case: "TB", "T.B.", "T. Becker".
         if parts.len() >= 2 {
             let initials: Vec<String> = parts

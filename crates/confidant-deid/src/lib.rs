@@ -60,7 +60,8 @@ pub fn detect(text: &str, known: Option<&Known>) -> Vec<Span> {
 
 /// Detection in byte offsets (sorted, non-overlapping, on char boundaries).
 pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
-    let toks = tokens::tokenize(text);
+    let mut arena = String::new();
+    let toks = tokens::tokenize(text, &mut arena);
     let mut cands: Vec<Cand> = Vec::with_capacity(16);
     if let Some(k) = known {
         known::detect(text, &toks, k, &mut cands);

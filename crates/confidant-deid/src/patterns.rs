@@ -444,7 +444,8 @@ mod tests {
 
     fn found(text: &str) -> Vec<(String, T)> {
         let mut v = Vec::new();
-        let toks = crate::tokens::tokenize(text);
+        let mut arena = String::new();
+        let toks = crate::tokens::tokenize(text, &mut arena);
         detect(text, &toks, &mut v);
         v.iter()
             .map(|c| (text[c.s..c.e].to_string(), c.kind))

@@ -38,7 +38,7 @@ pub(crate) struct Tok<'a> {
     pub s: usize,
     pub e: usize,
     pub text: &'a str,
-    pub lower: std::borrow::Cow<'a, str>,
+    pub lower: &'a str,
     /// Gazetteer flags of `lower` (`gazetteer::F_*`), 0 when unlisted.
     pub flags: u16,
     /// First character is upper case.
@@ -62,7 +62,7 @@ impl Tok<'_> {
     /// The lower-case form.
     #[inline]
     pub fn l(&self) -> &str {
-        &self.lower
+        self.lower
     }
 }
 
@@ -94,59 +94,101 @@ fn is_abbrev(lower: &str) -> bool {
     )
 }
 
-/// Tokenises `text` into [`Tok`]s.
-pub(crate) fn tokenize(text: &str) -> Vec<Tok<'_>> {
-    let mut out: Vec<Tok<'_>> = Vec::with_capacity(text.len() / 5);
+/// Tokenises `text` into [`Tok`]s. Lower-case copies of capitalised tokens
+/// are written into `arena` (one buffer per text, no per-token allocation).
+pub(crate) fn tokenize<'a>(text: &'a str, arena: &'a mut String) -> Vec<Tok<'a>> {
+    struct Raw {
+        s: usize,
+        e: usize,
+        letters: usize,
+        upper: usize,
+        digits: usize,
+        nchars: usize,
+        lower: Option<(usize, usize)>,
+    }
+    arena.clear();
+    let mut raws: Vec<Raw> = Vec::with_capacity(text.len() / 5);
     for (s, e) in word_tokens(text) {
         let t = &text[s..e];
-        let mut letters = 0usize;
-        let mut upper = 0usize;
-        let mut digits = 0usize;
-        for c in t.chars() {
-            if c.is_alphabetic() {
-                letters += 1;
-                if c.is_uppercase() {
-                    upper += 1;
+        let (mut letters, mut upper, mut digits, mut nchars) = (0usize, 0usize, 0usize, 0usize);
+        if t.is_ascii() {
+            nchars = t.len();
+            for b in t.bytes() {
+                if b.is_ascii_alphabetic() {
+                    letters += 1;
+                    upper += usize::from(b.is_ascii_uppercase());
+                } else if b.is_ascii_digit() {
+                    digits += 1;
                 }
-            } else if c.is_numeric() {
-                digits += 1;
+            }
+        } else {
+            for c in t.chars() {
+                nchars += 1;
+                if c.is_alphabetic() {
+                    letters += 1;
+                    upper += usize::from(c.is_uppercase());
+                } else if c.is_numeric() {
+                    digits += 1;
+                }
             }
         }
-        let cap = t.chars().next().is_some_and(char::is_uppercase);
-        let lower: std::borrow::Cow<'_, str> = if upper > 0 {
-            std::borrow::Cow::Owned(t.to_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(t)
+        let lower = (upper > 0).then(|| {
+            let start = arena.len();
+            if t.is_ascii() {
+                arena.extend(t.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                arena.extend(t.chars().flat_map(char::to_lowercase));
+            }
+            (start, arena.len())
+        });
+        raws.push(Raw {
+            s,
+            e,
+            letters,
+            upper,
+            digits,
+            nchars,
+            lower,
+        });
+    }
+    let arena: &'a str = arena;
+    let mut out: Vec<Tok<'a>> = Vec::with_capacity(raws.len());
+    for r in raws {
+        let t = &text[r.s..r.e];
+        let lower = match r.lower {
+            Some((a, b)) => arena.get(a..b).unwrap_or(t),
+            None => t,
         };
-        let flags = if letters > 0 {
-            crate::gazetteer::GAZ.flags_of(t)
+        let cap = t.chars().next().is_some_and(char::is_uppercase);
+        let flags = if r.letters > 0 {
+            crate::gazetteer::GAZ.flags_of(lower)
         } else {
             0
         };
         let prev = out.last();
-        let gap = text.get(prev.map_or(0, |p| p.e)..s).unwrap_or("");
         let sent_start = match prev {
             None => true,
             Some(p) => {
+                let gap = text.get(p.e..r.s).unwrap_or("");
                 let g = gap.trim_end_matches([' ', '\t']);
                 g.contains('\n')
                     || g.ends_with(['!', '?', ':', ';', '"', '(', '\u{201c}', '>', '*', '•'])
-                    || (g.ends_with('.') && !is_abbrev(&p.lower) && p.text.len() > 1)
+                    || (g.ends_with('.') && !is_abbrev(p.lower) && p.text.len() > 1)
                     || g.ends_with(" -")
                     || g.ends_with("- ")
                     || (g.ends_with('\'') && g.len() > 1 && g.starts_with(' '))
             }
         };
         out.push(Tok {
-            s,
-            e,
+            s: r.s,
+            e: r.e,
             text: t,
             lower,
             flags,
             cap,
-            allcaps: letters >= 2 && upper == letters,
-            alpha: letters > 0 && digits == 0 && letters == t.chars().count(),
-            has_digit: digits > 0,
+            allcaps: r.letters >= 2 && r.upper == r.letters,
+            alpha: r.letters > 0 && r.digits == 0 && r.letters == r.nchars,
+            has_digit: r.digits > 0,
             sent_start,
         });
     }
@@ -166,7 +208,8 @@ mod tests {
 
     #[test]
     fn sentence_starts() {
-        let toks = tokenize("Saw Dr. Piksa today. Grace came.\nHope");
+        let mut arena = String::new();
+        let toks = tokenize("Saw Dr. Piksa today. Grace came.\nHope", &mut arena);
         let starts: Vec<&str> = toks
             .iter()
             .filter(|t| t.sent_start)
