@@ -139,19 +139,19 @@ pub fn decide_file(file: &Path, cache: &mut PolicyCache) -> Result<(Scenario, De
 
 /// The result of one scenario.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct ScenarioResult {
     pub file: PathBuf,
     pub name: String,
     pub mismatches: Vec<String>,
 }
 
-impl Outcome {
+impl ScenarioResult {
     pub fn passed(&self) -> bool {
         self.mismatches.is_empty()
     }
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for ScenarioResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self.file.display();
         if self.passed() {
@@ -170,7 +170,7 @@ impl fmt::Display for Outcome {
 /// Runs every scenario under `paths`. Any malformed file is an error for
 /// the whole run (nothing is reported as passed when a file could not even
 /// be read).
-pub fn run(paths: &[PathBuf]) -> Result<Vec<Outcome>, RunError> {
+pub fn run(paths: &[PathBuf]) -> Result<Vec<ScenarioResult>, RunError> {
     let files = collect_scenario_files(paths)?;
     let mut cache = PolicyCache::default();
     let mut loaded = Vec::with_capacity(files.len());
@@ -186,7 +186,7 @@ pub fn run(paths: &[PathBuf]) -> Result<Vec<Outcome>, RunError> {
             Ok(d) => scenario.mismatches(&d),
             Err(e) => vec![format!("no decision: {e}")],
         };
-        out.push(Outcome {
+        out.push(ScenarioResult {
             file,
             name: scenario.name,
             mismatches,
