@@ -12,7 +12,7 @@
 //! reporting verb after them at the start of a sentence.
 
 use crate::gazetteer::{
-    F_ENGLISH, F_FIRST, F_NAME, F_ORG_END, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG,
+    F_CUE, F_ENGLISH, F_FIRST, F_NAME, F_ORG_END, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG,
     F_STREET_WEAK, F_SUR, F_TITLE, GAZ,
 };
 use crate::tokens::Tok;
@@ -212,6 +212,21 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
             let glue = matches!(g, " " | "-" | "'" | "\u{2019}")
                 || (g == ". " && is_initial(prev))
                 || (g == "." && is_initial(prev));
+            // "St Mary's Primary School": a possessive inside an
+            // organisation name continues the run.
+            if matches!(g, "'" | "\u{2019}")
+                && toks[j].lower == "s"
+                && j + 1 < toks.len()
+                && gap(text, toks, j + 1) == " "
+                && (j + 1..(j + 5).min(toks.len())).any(|k| toks[k].is(F_ORG_END) && toks[k].cap)
+                && (j + 1..(j + 5).min(toks.len()))
+                    .take_while(|&k| toks[k].cap)
+                    .any(|k| toks[k].is(F_ORG_END))
+            {
+                end = j;
+                j += 1;
+                continue;
+            }
             if !glue {
                 break;
             }
@@ -358,9 +373,13 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     };
     let mut i = 0;
     while i < n {
-        let lead = is_house_number(&toks[i]);
+        // Not an ordinal ("3rd Feb", "21st Century").
+        let lead = is_house_number(&toks[i])
+            && !["st", "nd", "rd", "th"]
+                .iter()
+                .any(|o| toks[i].l().ends_with(o));
         let wordy = |t: &Tok<'_>| {
-            (cap_word(t) && !t.is(F_STOP) && !is_month_word(&t.lower))
+            (cap_word(t) && !t.is(F_STOP) && !is_month_prefix(t.l()))
                 || ADDRESS_PARTICLES.contains(&t.l())
         };
         if !(lead || cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
@@ -777,7 +796,16 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                         REPORT_VERBS.contains(&n)
                             && !(is_modal(&t.lower) && matches!(n, "and" | "who"))
                     });
-                !month && (cue || !t.sent_start || verb_after)
+                // "Grace, her sister, ...": a relationship in apposition.
+                let apposition = toks.get(a + i + 2).is_some_and(|n2| {
+                    gap(text, toks, a + i + 1) == ", "
+                        && matches!(
+                            toks[a + i + 1].l(),
+                            "her" | "his" | "my" | "their" | "our" | "your"
+                        )
+                        && n2.is(F_CUE)
+                });
+                !month && (cue || !t.sent_start || verb_after || apposition)
             }
             // A listed non-identifier that is also a first name ("Christian")
             // is a name when a reporting verb follows it.
@@ -802,6 +830,14 @@ fn is_month_word(l: &str) -> bool {
         l,
         "may" | "june" | "july" | "august" | "april" | "march" | "january"
     )
+}
+
+/// A month name or its abbreviation ("Feb", "Sept").
+fn is_month_prefix(l: &str) -> bool {
+    const M: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    l.len() <= 9 && l.get(..3).is_some_and(|p| M.contains(&p))
 }
 
 fn is_modal(l: &str) -> bool {
