@@ -337,6 +337,18 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     for (a0, b) in runs(text, toks) {
         judge_run(text, toks, a0, b, out);
     }
+    // A lone initial used as a name: "J. said", "K told me".
+    for i in 0..toks.len().saturating_sub(1) {
+        let nx = &toks[i + 1];
+        if is_initial(&toks[i])
+            && toks[i].text != "I"
+            && matches!(gap(text, toks, i + 1), " " | ". ")
+            && REPORT_VERBS.contains(&nx.l())
+            && !matches!(nx.l(), "and" | "who")
+        {
+            push(out, toks, i, i, T::Name, 22);
+        }
+    }
     lists(text, toks, out);
     street_numbers(text, toks, out);
     corners(text, toks, out);
@@ -552,10 +564,22 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 && !ADDRESS_PARTICLES.contains(&l)
                 && !PARTICLES.contains(&l)
         };
+        // In ordinary text a lower-case first name counts after a
+        // relationship cue ("his brother tom"), or when it is not a common
+        // word and starts a sentence or comes before a reporting verb
+        // ("jamie mentioned"), or is also a surname.
+        let cue_before = i > 0 && toks[i - 1].is(F_CUE) && gap(text, toks, i) == " ";
+        let verb_after = toks.get(i + 1).is_some_and(|nx| {
+            !nx.sent_start && REPORT_VERBS.contains(&nx.l()) && !matches!(nx.l(), "and" | "who")
+        });
         let take = if no_caps {
             name_like(t) && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5)
         } else {
-            name_like(t) && n >= 4 && t.is(F_FIRST) && t.is(F_SUR)
+            let plain_word = !t.is(F_STOP | F_TITLE | F_CUE) && n >= 3;
+            plain_word
+                && (cue_before
+                    || !t.is(F_ENGLISH) && (t.sent_start || verb_after)
+                    || name_like(t) && n >= 4 && t.is(F_SUR))
         };
         if take {
             let a = i;
