@@ -350,6 +350,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         }
     }
     lists(text, toks, out);
+    hyphenated(text, toks, out);
     street_numbers(text, toks, out);
     corners(text, toks, out);
     lower_case_names(text, toks, out);
@@ -829,7 +830,10 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                         )
                         && n2.is(F_CUE)
                 });
-                !month && (cue || !t.sent_start || verb_after || apposition)
+                // Inside a run of common capitalised words ("Hot Cross Bun",
+                // "Love Island") a word that is only a surname is not taken.
+                let among_common = len >= 2 && !t.is(F_FIRST) && !cue;
+                !month && !among_common && (cue || !t.sent_start || verb_after || apposition)
             }
             // A listed non-identifier that is also a first name ("Christian")
             // is a name when a reporting verb follows it.
@@ -881,31 +885,58 @@ fn join_lower(toks: &[Tok<'_>], a: usize, b: usize) -> String {
 
 /// "Graham, Newton and Goddard", "Woods and Sons": firms named as lists.
 fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let is_word = |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps;
+    // A surname part: "Newton", "O'Neill", "Smith-Jones"; returns its last
+    // token.
+    let part = |i: usize| -> Option<usize> {
+        let t = toks.get(i)?;
+        if !is_word(t) {
+            return None;
+        }
+        let mut end = i;
+        if matches!(t.text, "O" | "D") && matches!(gap(text, toks, i + 1), "'" | "\u{2019}") {
+            end = i + 1;
+            if !toks.get(end).is_some_and(|n| is_word(n)) {
+                return None;
+            }
+        } else if !t.is(F_SUR) {
+            return None;
+        }
+        while toks.get(end + 1).is_some_and(|n| is_word(n) && n.is(F_SUR))
+            && gap(text, toks, end + 1) == "-"
+        {
+            end += 1;
+        }
+        Some(end)
+    };
     let mut i = 0;
     while i < toks.len() {
-        let is_part = |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps && t.is(F_SUR);
-        if !is_part(&toks[i]) {
+        let Some(mut j) = part(i) else {
             i += 1;
             continue;
-        }
+        };
         let mut parts = 1;
-        let mut j = i;
         let mut end = None;
         while j + 1 < toks.len() {
             let g = gap(text, toks, j + 1);
-            if g == ", " && is_part(&toks[j + 1]) {
-                parts += 1;
-                j += 1;
-                continue;
-            }
-            if g == " " && matches!(toks[j + 1].l(), "and") && j + 2 < toks.len() {
-                let t = &toks[j + 2];
-                if gap(text, toks, j + 2) == " "
-                    && (is_part(t) || matches!(t.l(), "sons" | "co" | "partners" | "daughters"))
-                {
+            if g == ", " {
+                if let Some(e) = part(j + 1) {
                     parts += 1;
-                    if parts >= 3 || matches!(t.l(), "sons" | "co" | "partners" | "daughters") {
-                        end = Some(j + 2);
+                    j = e;
+                    continue;
+                }
+            }
+            if g == " "
+                && toks[j + 1].l() == "and"
+                && j + 2 < toks.len()
+                && gap(text, toks, j + 2) == " "
+            {
+                let firm_word = matches!(toks[j + 2].l(), "sons" | "co" | "partners" | "daughters");
+                let last = if firm_word { Some(j + 2) } else { part(j + 2) };
+                if let Some(e) = last {
+                    parts += 1;
+                    if parts >= 3 || firm_word {
+                        end = Some(e);
                     }
                 }
             }
@@ -917,5 +948,27 @@ fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         } else {
             i = j + 1;
         }
+    }
+}
+
+/// Double-barrelled names ("Barker-Campbell", "White-Smith"): capitalised
+/// words joined by hyphens, each in a name list, are one name even when
+/// the parts are also common words.
+fn hyphenated(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let mut i = 0;
+    while i < toks.len() {
+        let ok = |t: &Tok<'_>| t.cap && t.alpha && !t.allcaps && t.is(F_NAME);
+        if !ok(&toks[i]) {
+            i += 1;
+            continue;
+        }
+        let mut e = i;
+        while e + 1 < toks.len() && gap(text, toks, e + 1) == "-" && ok(&toks[e + 1]) {
+            e += 1;
+        }
+        if e > i {
+            push(out, toks, i, e, T::Name, 31);
+        }
+        i = e + 1;
     }
 }
