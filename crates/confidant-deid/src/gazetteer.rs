@@ -202,21 +202,6 @@ pub(crate) fn word_hash(word: &str) -> u64 {
 #[derive(Default)]
 pub(crate) struct IdHasher(u64);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word_hash_is_case_insensitive_and_path_independent() {
-        assert_eq!(word_hash("Grace"), word_hash("grace"));
-        assert_eq!(word_hash("ŁUKASZ"), word_hash("łukasz"));
-        assert_ne!(word_hash("grace"), word_hash("grade"));
-        assert!(GAZ.has("Elizabeth", F_FIRST));
-        assert!(GAZ.has("hope", F_ENGLISH));
-        assert!(!GAZ.has("zzqxj", F_FIRST | F_SUR | F_ENGLISH));
-    }
-}
-
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
@@ -257,4 +242,19 @@ pub(crate) static GAZ: LazyLock<Gazetteers> = LazyLock::new(build);
 /// Forces the gazetteers to load now rather than on the first call.
 pub fn warm_up() {
     LazyLock::force(&GAZ);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_hash_is_case_insensitive_and_path_independent() {
+        assert_eq!(word_hash("Grace"), word_hash("grace"));
+        assert_eq!(word_hash("ŁUKASZ"), word_hash("łukasz"));
+        assert_ne!(word_hash("grace"), word_hash("grade"));
+        assert!(GAZ.has("Elizabeth", F_FIRST));
+        assert!(GAZ.has("hope", F_ENGLISH));
+        assert!(!GAZ.has("zzqxj", F_FIRST | F_SUR | F_ENGLISH));
+    }
 }

@@ -233,7 +233,7 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
             let t = &toks[j];
             if cap_word(t)
                 || (is_initial(t) && g == " ")
-                || (g == " " && t.allcaps && is_org_word(&t.lower))
+                || (g == " " && t.allcaps && is_org_word(t.lower))
                 || (g == " " && matches!(t.text, "II" | "III" | "IV" | "Jr" | "Snr" | "Jnr" | "Sr"))
             {
                 end = j;
@@ -793,7 +793,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                 let next = toks.get(a + i + 1).map(|n| n.l());
                 let cue = prev_lower(toks, a + i)
                     .is_some_and(|w| GAZ.name_cues.contains(w) || GAZ.titles.contains(w));
-                let month = is_month_word(&t.lower)
+                let month = is_month_word(t.lower)
                     && (prev_lower(toks, a + i).is_some_and(|w| {
                         matches!(
                             w,
@@ -819,7 +819,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
                 let verb_after = same_sentence
                     && next.is_some_and(|n| {
                         REPORT_VERBS.contains(&n)
-                            && !(is_modal(&t.lower) && matches!(n, "and" | "who"))
+                            && !(is_modal(t.lower) && matches!(n, "and" | "who"))
                     });
                 // "Grace, her sister, ...": a relationship in apposition.
                 let apposition = toks.get(a + i + 2).is_some_and(|n2| {
@@ -878,7 +878,7 @@ fn join_lower(toks: &[Tok<'_>], a: usize, b: usize) -> String {
         if !s.is_empty() {
             s.push(' ');
         }
-        s.push_str(&t.lower);
+        s.push_str(t.lower);
     }
     s
 }
@@ -896,7 +896,7 @@ fn lists(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         let mut end = i;
         if matches!(t.text, "O" | "D") && matches!(gap(text, toks, i + 1), "'" | "\u{2019}") {
             end = i + 1;
-            if !toks.get(end).is_some_and(|n| is_word(n)) {
+            if !toks.get(end).is_some_and(&is_word) {
                 return None;
             }
         } else if !t.is(F_SUR) {
