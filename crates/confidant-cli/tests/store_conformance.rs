@@ -223,7 +223,17 @@ async fn sqlite_conn(path: &Path) -> sqlx::SqliteConnection {
         .filename(path)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
         .busy_timeout(std::time::Duration::from_secs(5));
-    sqlx::SqliteConnection::connect_with(&opts).await.unwrap()
+    match sqlx::SqliteConnection::connect_with(&opts).await {
+        Ok(c) => c,
+        // A read-only disk (see the full-disk test): read the file as is.
+        Err(_) => {
+            let ro = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .immutable(true);
+            sqlx::SqliteConnection::connect_with(&ro).await.unwrap()
+        }
+    }
 }
 
 impl Drop for Env {
@@ -1290,4 +1300,89 @@ fn concurrent_writers_in_separate_processes_all_land_and_the_log_verifies() {
         // init + client + 100 notes + the list read.
         assert_eq!(verify, "ok 103 entries", "[{}]", env.name);
     }
+}
+
+// ---------------------------------------------------------------- full and read-only disks
+
+/// A small tmpfs mounted for one test (needs root; tests skip without it),
+/// unmounted on drop.
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let path = std::env::temp_dir().join(unique("confidant-disk"));
+        std::fs::create_dir_all(&path).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            let _ = std::fs::remove_dir(&path);
+            eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(SmallDisk { path })
+    }
+
+    fn remount_read_only(&self) {
+        let s = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.path)
+            .status()
+            .unwrap();
+        assert!(s.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+#[test]
+fn a_full_disk_and_a_read_only_disk_are_reported_and_leave_the_store_unchanged() {
+    let Some(disk) = SmallDisk::mount("600k") else {
+        return;
+    };
+    let mut env = Env::sqlite();
+    env.data = disk.path.join("data");
+    env.init();
+    let c = add_client(&env, "Full Disk");
+    let before = env.snapshot();
+    let batch = std::env::temp_dir().join(unique("confidant-full.jsonl"));
+    let lines: String = (0..3000)
+        .map(|i| format!("{{\"text\":\"{} {i}\"}}\n", "x".repeat(300)))
+        .collect();
+    std::fs::write(&batch, lines).unwrap();
+    let out = env.run(&[
+        "note",
+        "add",
+        &c,
+        "--batch",
+        batch.to_str().unwrap(),
+        "--chunk",
+        "3000",
+    ]);
+    let _ = std::fs::remove_file(&batch);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("disk is full"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "nothing may be acknowledged");
+    assert_eq!(env.snapshot(), before);
+    assert!(env.run(&["audit", "verify"]).status.success());
+
+    disk.remount_read_only();
+    let out = env.run(&["note", "add", &c, "--text", "cannot land"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    // Reading and verifying still work on a read-only disk.
+    assert_eq!(env.ok(&["audit", "verify"]), "ok 2 entries");
+    assert_eq!(env.snapshot(), before);
+    // The Env must not try to delete files on the read-only mount.
+    env.data = std::env::temp_dir().join(unique("confidant-gone"));
 }

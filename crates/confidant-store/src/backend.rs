@@ -143,6 +143,39 @@ async fn connect_sqlite(path: &Path, create: bool) -> Result<SqlitePool> {
         .await?)
 }
 
+/// Opens an existing SQLite store. A WAL database on a read-only disk cannot
+/// be opened normally once its `-shm` file is gone (SQLite needs to create
+/// it); if the file cannot be opened for writing and no WAL content is
+/// pending, it is opened immutable instead, so it can still be read and
+/// verified, and every write fails as read-only.
+async fn open_sqlite(path: &Path) -> Result<SqlitePool> {
+    match connect_sqlite(path, false).await {
+        Err(StoreError::CannotOpen(_)) | Err(StoreError::ReadOnly) => {
+            let writable = std::fs::OpenOptions::new().write(true).open(path);
+            let read_only = matches!(
+                writable.as_ref().map_err(std::io::Error::kind),
+                Err(std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)
+            );
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            let wal_pending = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+            if !read_only || wal_pending {
+                return connect_sqlite(path, false).await;
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .immutable(true)
+                .busy_timeout(Duration::from_secs(5));
+            Ok(SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(opts)
+                .await?)
+        }
+        other => other,
+    }
+}
+
 async fn connect_postgres(url: &str) -> Result<PgPool> {
     let opts = PgConnectOptions::from_str(url).map_err(|_| {
         StoreError::CannotOpen("the --database-url is not a valid postgres:// URL".into())
@@ -235,7 +268,7 @@ impl Store {
                 if !cfg.sqlite_path().exists() {
                     return Err(StoreError::NotInitialised);
                 }
-                Db::Sqlite(connect_sqlite(&cfg.sqlite_path(), false).await?)
+                Db::Sqlite(open_sqlite(&cfg.sqlite_path()).await?)
             }
             Backend::Postgres => {
                 Db::Postgres(connect_postgres(cfg.database_url.as_deref().unwrap_or("")).await?)
