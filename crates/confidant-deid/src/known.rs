@@ -24,6 +24,8 @@ struct Variant {
 #[derive(Default)]
 struct Variants {
     list: Vec<Variant>,
+    /// Known first names (lower case), matched through nickname groups.
+    first_names: Vec<String>,
     /// Digit strings of phone-like numbers, with their type.
     numbers: Vec<(String, T)>,
 }
@@ -78,15 +80,11 @@ impl Variants {
         // nickname, the full forms).
         // (A nickname followed by the surname needs no variant of its own:
         // both parts match alone and adjacent name spans are joined.)
-        if let Some(group) = GAZ.nicknames.get(first.as_str()) {
-            for nick in group {
-                let t = if nick.chars().all(crate::tokens::is_word_char) {
-                    vec![nick.clone()]
-                } else {
-                    lower_tokens(nick)
-                };
-                self.add(t, T::Name, true);
-            }
+        // Nicknames are matched from the text side (a capitalised word
+        // whose nickname group holds a known first name), so no variant is
+        // expanded per nickname.
+        if GAZ.nicknames.contains_key(first.as_str()) {
+            self.first_names.push(first.clone());
         }
         // Initials, exact case: "TB", "T.B.", "T. Becker".
         if parts.len() >= 2 {
@@ -399,6 +397,22 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], known: &Known, out: &mut Vec<
                         s: toks[i].s,
                         e: toks[i + n - 1].e,
                         kind: var.kind,
+                        prio: PRIO,
+                    });
+                }
+            }
+        }
+    }
+    // Nicknames and diminutives ("Liz", "Lizzie" for Elizabeth; the full
+    // form for a known nickname): capitalised, as they are common words.
+    if !v.first_names.is_empty() {
+        for t in toks.iter().filter(|t| t.cap && t.alpha) {
+            if let Some(group) = GAZ.nicknames.get(t.l()) {
+                if group.iter().any(|g| v.first_names.contains(g)) {
+                    out.push(Cand {
+                        s: t.s,
+                        e: t.e,
+                        kind: T::Name,
                         prio: PRIO,
                     });
                 }

@@ -184,7 +184,7 @@ fn gates(text: &str, toks: &[Tok<'_>]) -> Gates {
         if (3..=9).contains(&l.len()) && is_month_word(l) {
             g.month = true;
         }
-        if REF_WORDS.contains(&l) {
+        if l.len() <= 10 && REF_WORDS.contains(&l) {
             g.ref_word = true;
         }
         match l {
@@ -200,7 +200,7 @@ fn gates(text: &str, toks: &[Tok<'_>]) -> Gates {
         {
             g.sep_id = true;
         }
-        if TLDS.contains(&l) && text.get(..t.s).is_some_and(|b| b.ends_with('.')) {
+        if l.len() <= 4 && text.get(..t.s).is_some_and(|b| b.ends_with('.')) && TLDS.contains(&l) {
             g.tld = true;
         }
     }
