@@ -165,6 +165,16 @@ fn is_edge(c: char) -> bool {
 
 /// Converts sorted byte spans to code point spans.
 fn to_char_spans(text: &str, spans: &[Cand]) -> Vec<Span> {
+    if text.is_ascii() {
+        return spans
+            .iter()
+            .map(|c| Span {
+                start: c.s,
+                end: c.e,
+                kind: c.kind,
+            })
+            .collect();
+    }
     let mut out = Vec::with_capacity(spans.len());
     let mut chars = 0usize;
     let mut byte = 0usize;

@@ -285,29 +285,43 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     if !has_digit {
         return;
     }
-    if g.month {
-        for m in p.text_date_dm.find_iter(text) {
-            push(out, m.start(), m.end(), T::Date, 70);
+    // Every pattern below contains a digit and reaches at most a few tokens
+    // from one, so it only scans windows around digit tokens.
+    let wins = digit_windows(text, toks, 6);
+    let find = |re: &Regex| -> Vec<(usize, usize, &str)> {
+        let mut v = Vec::new();
+        for &(ws, we) in &wins {
+            let w = &text[ws..we];
+            v.extend(
+                re.find_iter(w)
+                    .map(|m| (ws + m.start(), ws + m.end(), m.as_str())),
+            );
         }
-        for m in p.text_date_md.find_iter(text) {
+        v
+    };
+    if g.month {
+        for (s, e, _) in find(&p.text_date_dm) {
+            push(out, s, e, T::Date, 70);
+        }
+        for (s, e, m) in find(&p.text_date_md) {
             // "may 2" as a verb is rare; require a capitalised month unless
             // a year follows.
-            if m.as_str().starts_with(char::is_lowercase) && !m.as_str().contains(',') {
+            if m.starts_with(char::is_lowercase) && !m.contains(',') {
                 continue;
             }
-            push(out, m.start(), m.end(), T::Date, 70);
+            push(out, s, e, T::Date, 70);
         }
-        for m in p.month_year.find_iter(text) {
-            if m.as_str().starts_with(char::is_lowercase) {
+        for (s, e, m) in find(&p.month_year) {
+            if m.starts_with(char::is_lowercase) {
                 continue;
             }
-            push(out, m.start(), m.end(), T::Date, 70);
+            push(out, s, e, T::Date, 70);
         }
     }
     let mut run = |on: bool, re: &Regex, kind: T, prio: u8| {
         if on {
-            for m in re.find_iter(text) {
-                push(out, m.start(), m.end(), kind, prio);
+            for (s, e, _) in find(re) {
+                push(out, s, e, kind, prio);
             }
         }
     };
@@ -323,9 +337,9 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     run(g.pair_caps_number, &p.us_state_zip, T::Address, 64);
     run(true, &p.unit, T::Address, 55);
     if g.mixed {
-        for m in p.iban.find_iter(text) {
-            if m.as_str().bytes().filter(u8::is_ascii_digit).count() >= 8 {
-                push(out, m.start(), m.end(), T::Id, 78);
+        for (s, e, m) in find(&p.iban) {
+            if m.bytes().filter(u8::is_ascii_digit).count() >= 8 {
+                push(out, s, e, T::Id, 78);
             }
         }
     }
@@ -334,21 +348,18 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         (g.zip_word, &p.zip_cue, T::Postcode, 79),
     ] {
         if on {
-            for c in re.captures_iter(text) {
-                if let Some(m) = c.get(1) {
-                    push(out, m.start(), m.end(), kind, prio);
+            for &(ws, we) in &wins {
+                for c in re.captures_iter(&text[ws..we]) {
+                    if let Some(m) = c.get(1) {
+                        push(out, ws + m.start(), ws + m.end(), kind, prio);
+                    }
                 }
             }
         }
     }
     // Times are not identifiers: remember them so digit runs skip them.
-    let times: Vec<(usize, usize)> = p
-        .time
-        .find_iter(text)
-        .map(|m| (m.start(), m.end()))
-        .collect();
-    for m in p.digits.find_iter(text) {
-        let (s, e) = (m.start(), m.end());
+    let times: Vec<(usize, usize)> = find(&p.time).into_iter().map(|(s, e, _)| (s, e)).collect();
+    for (s, e, m) in find(&p.digits) {
         // Must not be glued to letters or other digits (IDs, postcodes).
         if prev_char(text, s)
             .is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '£' || c == '$' || c == '€')
@@ -360,13 +371,34 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             continue;
         }
         let digits: Vec<u8> = m
-            .as_str()
             .bytes()
             .filter(u8::is_ascii_digit)
             .map(|b| b - b'0')
             .collect();
-        classify_digits(m.as_str(), s, e, &digits, out);
+        classify_digits(m, s, e, &digits, out);
     }
+}
+
+/// Byte windows around tokens with digits, `k` tokens either side
+/// (including the separators before the first), merged when they overlap.
+/// Window edges are token edges, so word boundaries match as in the text.
+fn digit_windows(text: &str, toks: &[Tok<'_>], k: usize) -> Vec<(usize, usize)> {
+    let n = toks.len();
+    let mut wins: Vec<(usize, usize)> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if !t.has_digit {
+            continue;
+        }
+        let a = i.saturating_sub(k);
+        let b = (i + k).min(n - 1);
+        let ws = if a == 0 { 0 } else { toks[a - 1].e };
+        let we = if b + 1 < n { toks[b + 1].s } else { text.len() };
+        match wins.last_mut() {
+            Some(last) if ws <= last.1 => last.1 = last.1.max(we),
+            _ => wins.push((ws, we)),
+        }
+    }
+    wins
 }
 
 fn classify_digits(t: &str, s: usize, e: usize, d: &[u8], out: &mut Vec<Cand>) {
