@@ -422,7 +422,10 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], known: &Known, out: &mut Vec<
     if v.numbers.is_empty() {
         return;
     }
-    // Digit runs: consecutive digit tokens joined by separators.
+    // Digit runs: consecutive digit tokens joined by separators. A +44
+    // form is two digits longer than its 0 form.
+    let min_len = v.numbers.iter().map(|(n, _)| n.len()).min().unwrap_or(0);
+    let max_len = v.numbers.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 3;
     let mut i = 0;
     while i < toks.len() {
         if !toks[i].text.bytes().all(|b| b.is_ascii_digit()) {
@@ -436,14 +439,19 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], known: &Known, out: &mut Vec<
                 break;
             }
             digits.push_str(toks[j].text);
-            let norm = normalise_number(&digits);
-            if let Some((_, kind)) = v.numbers.iter().find(|(n, _)| *n == norm) {
-                out.push(Cand {
-                    s: toks[i].s,
-                    e: toks[j].e,
-                    kind: *kind,
-                    prio: PRIO,
-                });
+            if digits.len() >= min_len {
+                let norm = normalise_number(&digits);
+                if let Some((_, kind)) = v.numbers.iter().find(|(n, _)| *n == norm) {
+                    out.push(Cand {
+                        s: toks[i].s,
+                        e: toks[j].e,
+                        kind: *kind,
+                        prio: PRIO,
+                    });
+                }
+            }
+            if digits.len() > max_len {
+                break;
             }
             j += 1;
         }
