@@ -164,7 +164,7 @@ fn cap_word(t: &Tok<'_>) -> bool {
         // Acronyms (CBT, PHQ) are not names; upper-case place or name
         // lines in addresses ("LONDON") are.
         return t.is(F_PLACE | F_NAME) && !t.is(F_STOP) && t.text.len() >= 3
-            || (t.text.chars().count() >= 6 && !t.is(F_ENGLISH | F_STOP));
+            || (t.nchars >= 6 && !t.is(F_ENGLISH | F_STOP));
     }
     true
 }
@@ -178,20 +178,21 @@ fn gap<'t>(text: &'t str, toks: &[Tok<'_>], i: usize) -> &'t str {
 }
 
 fn is_initial(t: &Tok<'_>) -> bool {
-    t.text.chars().count() == 1 && t.cap
+    t.nchars == 1 && t.cap
 }
 
 fn non_latin(t: &Tok<'_>) -> bool {
-    t.text.chars().any(|c| {
-        let u = c as u32;
-        (0x0370..=0x03FF).contains(&u) // Greek
+    !t.text.is_ascii()
+        && t.text.chars().any(|c| {
+            let u = c as u32;
+            (0x0370..=0x03FF).contains(&u) // Greek
             || (0x0400..=0x04FF).contains(&u) // Cyrillic
             || (0x0600..=0x06FF).contains(&u) // Arabic
             || (0x0900..=0x0DFF).contains(&u) // Indic scripts
             || (0x3040..=0x30FF).contains(&u) // Kana
             || (0x4E00..=0x9FFF).contains(&u) // CJK
             || (0xAC00..=0xD7AF).contains(&u) // Hangul
-    })
+        })
 }
 
 /// Builds runs of capitalised words: inclusive token index ranges.
@@ -293,7 +294,7 @@ fn org_suffix_len(toks: &[Tok<'_>], a: usize, b: usize) -> usize {
 
 fn is_house_number(t: &Tok<'_>) -> bool {
     t.has_digit
-        && t.text.chars().count() <= 6
+        && t.nchars <= 6
         && t.text.starts_with(|c: char| c.is_ascii_digit())
         && t.text.chars().filter(char::is_ascii_alphabetic).count() <= 2
 }
@@ -324,7 +325,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     // Non-Latin script words inside English text are names or places.
     let mut i = 0;
     while i < toks.len() {
-        if non_latin(&toks[i]) && toks[i].text.chars().count() >= 2 {
+        if non_latin(&toks[i]) && toks[i].nchars >= 2 {
             let a = i;
             while i + 1 < toks.len() && non_latin(&toks[i + 1]) && gap(text, toks, i + 1) == " " {
                 i += 1;
@@ -356,6 +357,13 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     lower_case_names(text, toks, out);
 }
 
+/// Whether no token has a capital letter (a token's lower-case form is
+/// borrowed from the text exactly when it has none).
+fn no_capitals(toks: &[Tok<'_>]) -> bool {
+    toks.iter()
+        .all(|t| std::ptr::eq(t.lower.as_ptr(), t.text.as_ptr()))
+}
+
 /// Lower-case words that go inside street addresses ("ul.", "rue des").
 const ADDRESS_PARTICLES: &[&str] = &[
     "ul", "u", "al", "tér", "utca", "út", "rue", "de", "des", "du", "del", "della", "da", "do",
@@ -371,12 +379,11 @@ fn same_line(g: &str) -> bool {
 /// Lieutenants Thomazo", "333 Golfskálinn 78", "Hansinegata 120".
 fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let n = toks.len();
-    let no_caps = !text.chars().any(char::is_uppercase);
+    let no_caps = no_capitals(toks);
     // In a text without capitals, a word not in the dictionary stands in
     // for a capitalised one.
-    let cap_word = |t: &Tok<'_>| {
-        cap_word(t) || (no_caps && t.alpha && t.text.chars().count() >= 3 && !t.is(F_ENGLISH))
-    };
+    let cap_word =
+        |t: &Tok<'_>| cap_word(t) || (no_caps && t.alpha && t.nchars >= 3 && !t.is(F_ENGLISH));
     let classify = |t: &Tok<'_>| {
         if no_caps && !t.is(F_ENGLISH) {
             Class::Unknown
@@ -548,7 +555,7 @@ fn corners(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
 /// 6: leonti, terrence, pamela") is judged word by word against the
 /// gazetteers; in ordinary text only unambiguous first names count.
 fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
-    let no_caps = !text.chars().any(char::is_uppercase) && text.len() >= 12;
+    let no_caps = no_capitals(toks) && text.len() >= 12;
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -556,7 +563,7 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             i += 1;
             continue;
         }
-        let n = t.text.chars().count();
+        let n = t.nchars;
         let name_like = |t: &Tok<'_>| {
             let l = t.l();
             !t.cap
@@ -587,7 +594,7 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             while i + 1 < toks.len()
                 && gap(text, toks, i + 1) == " "
                 && name_like(&toks[i + 1])
-                && (toks[i + 1].is(F_NAME) || no_caps && toks[i + 1].text.chars().count() >= 4)
+                && (toks[i + 1].is(F_NAME) || no_caps && toks[i + 1].nchars >= 4)
             {
                 i += 1;
             }
@@ -788,7 +795,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         let t = &toks[a + i];
         let take = match classes[i] {
             Class::Name => true,
-            Class::Unknown => t.text.chars().count() >= 2,
+            Class::Unknown => t.nchars >= 2,
             Class::AmbiguousName => {
                 let next = toks.get(a + i + 1).map(|n| n.l());
                 let cue = prev_lower(toks, a + i)

@@ -48,6 +48,8 @@ pub(crate) struct Tok<'a> {
     /// Letters only.
     pub alpha: bool,
     pub has_digit: bool,
+    /// Length in characters.
+    pub nchars: usize,
     /// Starts a sentence (after . ! ? : ; a line break, a bullet or a quote).
     pub sent_start: bool,
 }
@@ -108,7 +110,28 @@ pub(crate) fn tokenize<'a>(text: &'a str, arena: &'a mut String) -> Vec<Tok<'a>>
     }
     arena.clear();
     let mut raws: Vec<Raw> = Vec::with_capacity(text.len() / 5);
-    for (s, e) in word_tokens(text) {
+    let spans: Vec<(usize, usize)> = if text.is_ascii() {
+        // Byte-level split for ASCII text (same tokens as `word_tokens`).
+        let b = text.as_bytes();
+        let mut v = Vec::with_capacity(text.len() / 5);
+        let mut i = 0;
+        while i < b.len() {
+            while i < b.len() && !(b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if s < i {
+                v.push((s, i));
+            }
+        }
+        v
+    } else {
+        word_tokens(text).collect()
+    };
+    for (s, e) in spans {
         let t = &text[s..e];
         let (mut letters, mut upper, mut digits, mut nchars) = (0usize, 0usize, 0usize, 0usize);
         if t.is_ascii() {
@@ -189,6 +212,7 @@ pub(crate) fn tokenize<'a>(text: &'a str, arena: &'a mut String) -> Vec<Tok<'a>>
             allcaps: r.letters >= 2 && r.upper == r.letters,
             alpha: r.letters > 0 && r.digits == 0 && r.letters == r.nchars,
             has_digit: r.digits > 0,
+            nchars: r.nchars,
             sent_start,
         });
     }
@@ -204,6 +228,24 @@ mod tests {
         let t = "Tomasz's car, 07921 742180!";
         let v: Vec<&str> = word_tokens(t).map(|(a, b)| &t[a..b]).collect();
         assert_eq!(v, ["Tomasz", "s", "car", "07921", "742180"]);
+    }
+
+    #[test]
+    fn ascii_and_unicode_paths_agree() {
+        for t in [
+            "Tomasz's car, 07921 742180!",
+            "a_b  c--d",
+            "",
+            "  x",
+            "Zoë met Łukasz",
+            "end.",
+        ] {
+            let mut arena = String::new();
+            let fast: Vec<(usize, usize)> =
+                tokenize(t, &mut arena).iter().map(|k| (k.s, k.e)).collect();
+            let slow: Vec<(usize, usize)> = word_tokens(t).collect();
+            assert_eq!(fast, slow, "{t}");
+        }
     }
 
     #[test]
