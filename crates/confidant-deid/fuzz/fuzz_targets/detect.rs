@@ -15,7 +15,9 @@ static KNOWN: LazyLock<Known> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let n = text.chars().count();
     for known in [None, Some(&*KNOWN)] {
         let spans = detect(text, known);
