@@ -67,7 +67,11 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     )),
     month_year: re(&format!(r"(?i)\b{MONTH}\.?,?\s+\d{{4}}\b")),
     year: re(r"\b(?:19[0-9]{2}|20[0-9]{2})s?\b"),
-    postcode_uk: re(r"\b(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?[0-9][A-Z]{2}\b"),
+    // Upper case as usual, or all lower case with the inward code's letter
+    // set (no C, I, K, M, O, V), which keeps ordinary words out.
+    postcode_uk: re(
+        r"\b(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?[0-9][A-Z]{2}\b|\b[a-z]{1,2}[0-9][a-z0-9]? [0-9][abd-hjlnp-uw-z]{2}\b",
+    ),
     ni: re(r"\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b"),
     iban: re(r"(?i)\b[a-z]{2}[0-9]{2}[a-z0-9]{11,30}\b"),
     ip: re(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
@@ -513,6 +517,14 @@ mod tests {
         assert!(f.contains(&("QQ 12 34 56 C".into(), T::NiNumber)), "{f:?}");
         assert!(f.contains(&("SW1A 1AA".into(), T::Postcode)), "{f:?}");
         assert!(f.contains(&("943 476 5919".into(), T::NhsNumber)), "{f:?}");
+    }
+
+    #[test]
+    fn postcodes_in_any_case() {
+        let f = found("lives at sw1a 1aa now, or IP1X7EQ; not 3rd floor");
+        assert!(f.contains(&("sw1a 1aa".into(), T::Postcode)), "{f:?}");
+        assert!(f.contains(&("IP1X7EQ".into(), T::Postcode)), "{f:?}");
+        assert!(!f.iter().any(|(t, _)| t.contains("floor")), "{f:?}");
     }
 
     #[test]
