@@ -442,8 +442,14 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], known: &Known, out: &mut Vec<
             if digits.len() >= min_len {
                 let norm = normalise_number(&digits);
                 if let Some((_, kind)) = v.numbers.iter().find(|(n, _)| *n == norm) {
+                    // Include a leading "+" of an international prefix.
+                    let s = if text[..toks[i].s].ends_with('+') {
+                        toks[i].s - 1
+                    } else {
+                        toks[i].s
+                    };
                     out.push(Cand {
-                        s: toks[i].s,
+                        s,
                         e: toks[j].e,
                         kind: *kind,
                         prio: PRIO,
