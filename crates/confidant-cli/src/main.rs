@@ -9,7 +9,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "confidant", version, about = "Confidential case records and executable confidentiality policies")]
+#[command(
+    name = "confidant",
+    version,
+    about = "Confidential case records and executable confidentiality policies"
+)]
 struct Cli {
     #[command(flatten)]
     global: commands::GlobalOpts,
@@ -24,7 +28,11 @@ fn main() -> ExitCode {
             // clap prints help/version to stdout with exit 0 and usage errors
             // to stderr; usage errors must exit 2 as the contract says.
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match commands::run(&cli.global, cli.command) {

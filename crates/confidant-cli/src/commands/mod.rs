@@ -15,11 +15,21 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
     /// Data directory: keys, and the embedded SQLite store.
-    #[arg(long, global = true, env = "CONFIDANT_DATA", default_value = "confidant-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "CONFIDANT_DATA",
+        default_value = "confidant-data"
+    )]
     pub data: PathBuf,
     /// Put the records in PostgreSQL instead (postgres://...); keys stay in
     /// the data directory.
-    #[arg(long, global = true, env = "CONFIDANT_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CONFIDANT_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 
