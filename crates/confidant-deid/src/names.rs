@@ -608,7 +608,54 @@ fn prev_lower<'a>(toks: &'a [Tok<'_>], a: usize) -> Option<&'a str> {
     a.checked_sub(1).map(|p| toks[p].l())
 }
 
+fn service_run(toks: &[Tok<'_>], a: usize, b: usize, k: usize) -> bool {
+    SERVICE_SUFFIXES.contains(&join_lower(toks, b + 1 - k, b).as_str())
+        && GAZ.is_place(&join_lower(toks, a, b - k))
+}
+
+/// Words after which a capitalised run names an employer ("works at",
+/// "employed by").
+fn employer_cue(toks: &[Tok<'_>], a: usize) -> bool {
+    if a < 2 {
+        return false;
+    }
+    let (v, p) = (toks[a - 2].l(), toks[a - 1].l());
+    matches!(
+        v,
+        "work"
+            | "works"
+            | "worked"
+            | "working"
+            | "employed"
+            | "volunteers"
+            | "volunteer"
+            | "volunteering"
+    ) && matches!(p, "at" | "for" | "by" | "with")
+}
+
 fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Cand>) {
+    // An organisation keeps its leading common words ("Amazon Web
+    // Services"), but not "The" or a title.
+    let mut o = a0;
+    while o < b && (toks[o].lower == "the" || toks[o].is(F_TITLE)) {
+        o += 1;
+    }
+    let k = org_suffix_len(toks, o, b);
+    let service = k > 0 && SERVICE_SUFFIXES.contains(&join_lower(toks, b + 1 - k, b).as_str());
+    // Generic phrases made of common words only ("National Insurance",
+    // "Mental Health Trust") are not organisations that identify anyone,
+    // unless a legal form says so ("Standard Ltd").
+    let legal = k > 0
+        && matches!(
+            toks[b].l(),
+            "ltd" | "limited" | "plc" | "inc" | "llc" | "llp" | "corp" | "corporation" | "co"
+        );
+    let named = (o..=b.saturating_sub(k))
+        .any(|i| !matches!(classify(&toks[i]), Class::Common) || toks[i].is(F_PLACE | F_NAME));
+    if (k > 0 && b + 1 - o > k && !service && (named || legal)) || employer_cue(toks, o) {
+        push(out, toks, o, b, T::Organisation, 40);
+        return;
+    }
     // Drop sentence-initial common words and "The" from the front.
     let mut a = a0;
     let mut title_before = false;
@@ -640,7 +687,13 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
 
     // Organisation: "Nixon Primary School", "Clarke Group", "Derby Foodbank".
     let k = org_suffix_len(toks, a, b);
-    if k > 0 && len > k {
+    if k > 0
+        && len > k
+        && (service_run(toks, a, b, k)
+            || (a..=b - k).any(|i| {
+                !matches!(classify(&toks[i]), Class::Common) || toks[i].is(F_PLACE | F_NAME)
+            }))
+    {
         // "Derby Foodbank", "Leeds Jobcentre": a place plus a service word;
         // the place is the identifier.
         let prefix = join_lower(toks, a, b - k);
