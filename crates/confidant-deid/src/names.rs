@@ -559,7 +559,19 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        if t.cap || !t.alpha || (!no_caps && !t.is(F_FIRST)) {
+        if t.cap || !t.alpha {
+            i += 1;
+            continue;
+        }
+        // In ordinary text a lower-case first name counts after a
+        // relationship cue ("his brother tom"), or when it is not a common
+        // word and starts a sentence or comes before a reporting verb
+        // ("jamie mentioned"). Position is checked before any flag lookup.
+        let cue_before = i > 0 && gap(text, toks, i) == " " && toks[i - 1].is(F_CUE);
+        let verb_after = toks.get(i + 1).is_some_and(|nx| {
+            !nx.sent_start && REPORT_VERBS.contains(&nx.l()) && !matches!(nx.l(), "and" | "who")
+        });
+        if !no_caps && (!(cue_before || t.sent_start || verb_after) || !t.is(F_FIRST)) {
             i += 1;
             continue;
         }
@@ -572,22 +584,14 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 && !ADDRESS_PARTICLES.contains(&l)
                 && !PARTICLES.contains(&l)
         };
-        // In ordinary text a lower-case first name counts after a
-        // relationship cue ("his brother tom"), or when it is not a common
-        // word and starts a sentence or comes before a reporting verb
-        // ("jamie mentioned"), or is also a surname.
-        let cue_before = i > 0 && toks[i - 1].is(F_CUE) && gap(text, toks, i) == " ";
-        let verb_after = toks.get(i + 1).is_some_and(|nx| {
-            !nx.sent_start && REPORT_VERBS.contains(&nx.l()) && !matches!(nx.l(), "and" | "who")
-        });
         let take = if no_caps {
             name_like(t) && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5)
         } else {
-            let plain_word = !t.is(F_STOP | F_TITLE | F_CUE) && n >= 3;
-            plain_word
-                && (cue_before
-                    || !t.is(F_ENGLISH) && (t.sent_start || verb_after)
-                    || name_like(t) && n >= 4 && t.is(F_SUR))
+            // Position first (cheap), gazetteer flags only then.
+            (cue_before || t.sent_start || verb_after)
+                && n >= 3
+                && !t.is(F_STOP | F_TITLE | F_CUE)
+                && (cue_before || !t.is(F_ENGLISH))
         };
         if take {
             let a = i;

@@ -39,8 +39,9 @@ pub(crate) struct Tok<'a> {
     pub e: usize,
     pub text: &'a str,
     pub lower: &'a str,
-    /// Gazetteer flags of `lower` (`gazetteer::F_*`), 0 when unlisted.
-    pub flags: u16,
+    /// Gazetteer flags of `lower` (`gazetteer::F_*`), looked up on first
+    /// use (most lower-case words never need them). `UNKNOWN` until then.
+    pub flags: std::cell::Cell<u16>,
     /// First character is upper case.
     pub cap: bool,
     /// Every letter is upper case, and there are at least two letters.
@@ -54,11 +55,19 @@ pub(crate) struct Tok<'a> {
     pub sent_start: bool,
 }
 
+/// Flags not looked up yet (no real word has every flag bit set).
+const UNKNOWN: u16 = u16::MAX;
+
 impl Tok<'_> {
     /// Whether any of the gazetteer flags `f` is set.
     #[inline]
     pub fn is(&self, f: u16) -> bool {
-        self.flags & f != 0
+        let mut v = self.flags.get();
+        if v == UNKNOWN {
+            v = crate::gazetteer::GAZ.flags_of(self.lower);
+            self.flags.set(v);
+        }
+        v & f != 0
     }
 
     /// The lower-case form.
@@ -183,11 +192,7 @@ pub(crate) fn tokenize<'a>(text: &'a str, arena: &'a mut String) -> Vec<Tok<'a>>
             None => t,
         };
         let cap = t.chars().next().is_some_and(char::is_uppercase);
-        let flags = if r.letters > 0 {
-            crate::gazetteer::GAZ.flags_of(lower)
-        } else {
-            0
-        };
+        let flags = std::cell::Cell::new(if r.letters > 0 { UNKNOWN } else { 0 });
         let prev = out.last();
         let sent_start = match prev {
             None => true,
