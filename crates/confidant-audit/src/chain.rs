@@ -76,15 +76,45 @@ pub fn encode_entry<S: AsRef<str>>(
     record_ids: &[S],
     prev_hash: &[u8; 32],
 ) {
+    encode_entry_parts(
+        out,
+        seq,
+        at_unix_micros,
+        actor,
+        action,
+        record_ids.iter().map(AsRef::as_ref),
+        prev_hash,
+    );
+}
+
+/// [`encode_entry`] with the record ids from an iterator of borrowed
+/// strings (e.g. split from a stored column), so a verifier can encode a
+/// stored row without building an [`Entry`]. Same bytes as [`encode_entry`]:
+/// the id count is written once the ids have been counted.
+pub fn encode_entry_parts<'a, I>(
+    out: &mut Vec<u8>,
+    seq: u64,
+    at_unix_micros: i64,
+    actor: &str,
+    action: Action,
+    record_ids: I,
+    prev_hash: &[u8; 32],
+) where
+    I: IntoIterator<Item = &'a str>,
+{
     out.extend_from_slice(ENTRY_DOMAIN);
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(&at_unix_micros.to_be_bytes());
     push_lp(out, actor.as_bytes());
     push_lp(out, action.as_str().as_bytes());
-    out.extend_from_slice(&(record_ids.len() as u64).to_be_bytes());
+    let count_at = out.len();
+    out.extend_from_slice(&0u64.to_be_bytes());
+    let mut n: u64 = 0;
     for id in record_ids {
-        push_lp(out, id.as_ref().as_bytes());
+        push_lp(out, id.as_bytes());
+        n += 1;
     }
+    out[count_at..count_at + 8].copy_from_slice(&n.to_be_bytes());
     out.extend_from_slice(prev_hash);
 }
 

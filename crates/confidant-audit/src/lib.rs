@@ -26,7 +26,7 @@ mod verify;
 pub use action::{Action, UnknownAction};
 pub use chain::{
     Chain, Checkpoint, Entry, EntryDraft, GENESIS_PREV_HASH, encode_checkpoint, encode_entry,
-    entry_hash,
+    encode_entry_parts, entry_hash,
 };
 pub use confidant_crypto::AuditKey;
 pub use verify::{Verifier, VerifyError};

@@ -111,19 +111,7 @@ pub(crate) fn checkpoint_from_parts(count: i64, head: Vec<u8>, mac: Vec<u8>) -> 
 /// ends (not where the table ends: a truncated table must not be extended
 /// as if nothing were missing).
 pub(crate) fn chain_at(cp: &Checkpoint) -> Chain {
-    if cp.count == 0 {
-        return Chain::genesis();
-    }
-    let last = Entry {
-        seq: cp.count,
-        at_unix_micros: 0,
-        actor: String::new(),
-        action: Action::Init,
-        record_ids: Vec::new(),
-        prev_hash: [0; 32],
-        hash: cp.head_hash,
-    };
-    Chain::resume(Some(&last))
+    Chain::from_checkpoint(cp)
 }
 
 /// Rebuilds an entry from its stored columns; a column that cannot be

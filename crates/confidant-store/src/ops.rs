@@ -1096,46 +1096,345 @@ pub(crate) async fn append_audit(pool: &Pool, keys: &Keys, drafts: Vec<EntryDraf
 }
 
 /// Streams the whole log through the verifier, in stored (seq) order.
+///
+/// On SQLite a fast path reads the log in packed chunks first (see
+/// [`verify_audit_packed`]); it only ever answers "intact, N entries", and
+/// anything else (any tampering, any row it cannot read unambiguously) falls
+/// back to the row-by-row check below, which alone produces verdicts. So the
+/// fast path changes the speed, never a verdict or an error message.
 pub(crate) async fn verify_audit(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
-    use futures_util::TryStreamExt;
-    let mut conn = pool.acquire().await?;
+    if <Db as sqlx::Database>::NAME == "SQLite" {
+        if let Some(n) = verify_audit_packed(pool, keys).await? {
+            return Ok(Ok(n));
+        }
+    }
+    verify_audit_rows(pool, keys).await
+}
+
+/// The signed checkpoint as stored; `Err` when it is present but cannot be
+/// decoded (reported as invalid).
+async fn read_checkpoint(
+    conn: &mut Conn,
+) -> Result<Result<Option<confidant_audit::Checkpoint>, VerifyError>> {
     let cp_row = query("SELECT count, head_hash, mac FROM audit_state WHERE id = 1")
         .fetch_optional(&mut *conn)
         .await?;
-    let checkpoint = match cp_row {
-        None => None,
-        Some(r) => match checkpoint_from_parts(
-            r.try_get("count")?,
-            r.try_get("head_hash")?,
-            r.try_get("mac")?,
-        ) {
-            Some(cp) => Some(cp),
-            None => return Ok(Err(VerifyError::CheckpointInvalid)),
+    Ok(match cp_row {
+        None => Ok(None),
+        Some(r) => match checkpoint_from_parts(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?) {
+            Some(cp) => Ok(Some(cp)),
+            None => Err(VerifyError::CheckpointInvalid),
         },
+    })
+}
+
+/// Entries per packed chunk on the SQLite fast path.
+const PACKED_CHUNK: i64 = 4096;
+
+/// Separator between the text fields in a packed chunk (ASCII unit
+/// separator). A field containing it makes the chunk ambiguous, and the
+/// fast path gives up.
+const PACKED_SEP: u8 = 0x1f;
+
+/// SQLite fast path: one result row per `PACKED_CHUNK` entries instead of
+/// one per entry (sqlx-sqlite copies every value of every row on its worker
+/// thread and hands rows over one at a time, which costs more than hashing).
+/// All reads run in one read transaction, so the checkpoint and the entries
+/// come from the same snapshot.
+///
+/// Returns `Some(n)` only when every entry was read unambiguously, with
+/// exactly the types, values and order the row-by-row path would see, and
+/// the verifier accepted all of them and the checkpoint; `None` otherwise
+/// (the caller then runs the row-by-row path for the exact verdict).
+async fn verify_audit_packed(pool: &Pool, keys: &Keys) -> Result<Option<u64>> {
+    // Two read transactions, one per half of the log, so that SQLite (the
+    // larger cost) runs on two worker threads. Both read the checkpoint
+    // first: every store write re-signs it, so equal checkpoints mean both
+    // snapshots hold the same log.
+    let mut tx_a = pool.begin().await?;
+    let mut tx_b = pool.begin().await?;
+    let Ok(checkpoint) = read_checkpoint(&mut tx_a).await? else {
+        return Ok(None);
+    };
+    if read_checkpoint(&mut tx_b).await? != Ok(checkpoint.clone()) {
+        return Ok(None);
+    }
+    // Three statements so that MIN and MAX use the primary key (one scan
+    // for the count, none for the bounds).
+    let bounds = query(
+        "SELECT (SELECT COUNT(*) FROM audit_entries), (SELECT MIN(seq) FROM audit_entries), \
+         (SELECT MAX(seq) FROM audit_entries)",
+    )
+    .fetch_one(&mut *tx_a)
+    .await?;
+    let total: i64 = bounds.try_get(0)?;
+    let min: Option<i64> = bounds.try_get(1)?;
+    let max: Option<i64> = bounds.try_get(2)?;
+    drop(bounds);
+    // Fast only for the shape an intact log has: seqs 1..=total.
+    if total > 0 && (min != Some(1) || max != Some(total)) {
+        return Ok(None);
+    }
+    let end = total.saturating_add(1);
+    let verifier = if total < 2 * PACKED_CHUNK {
+        packed_range(&mut tx_a, Verifier::new(&keys.audit), 1, end).await?
+    } else {
+        // The second half starts from the prev_hash its first entry
+        // carries; the first half must end in exactly that hash.
+        let mid = total / 2 + 1;
+        let row = query("SELECT prev_hash FROM audit_entries WHERE seq = $1")
+            .bind(mid)
+            .fetch_optional(&mut *tx_b)
+            .await?;
+        let Some(join) = row
+            .as_ref()
+            .and_then(|r| r.try_get::<&[u8], _>(0).ok())
+            .and_then(|h| <[u8; 32]>::try_from(h).ok())
+        else {
+            return Ok(None);
+        };
+        drop(row);
+        let Ok(mid_seq) = u64::try_from(mid) else {
+            return Ok(None);
+        };
+        let first = packed_range(&mut tx_a, Verifier::new(&keys.audit), 1, mid);
+        let second = packed_range(
+            &mut tx_b,
+            Verifier::resume(&keys.audit, mid_seq, join),
+            mid,
+            end,
+        );
+        let (first, second) = tokio::try_join!(first, second)?;
+        match (first, second) {
+            (Some(a), Some(b)) if a.count() + 1 == mid_seq && a.head() == join => Some(b),
+            _ => None,
+        }
+    };
+    tx_a.rollback().await?;
+    tx_b.rollback().await?;
+    Ok(verifier.and_then(|v| v.finish(checkpoint.as_ref()).ok()))
+}
+
+/// Reads entries `lo .. end` in packed chunks and pushes them into
+/// `verifier`: `Some(verifier)` when every entry was there, unambiguous and
+/// accepted, else `None`. While a blocking thread hashes chunk k, this task
+/// has SQLite produce chunk k + 1 on sqlx's worker thread.
+async fn packed_range(
+    conn: &mut Conn,
+    verifier: Verifier,
+    lo: i64,
+    end: i64,
+) -> Result<Option<Verifier>> {
+    let mut hashing = tokio::task::spawn_blocking(move || Some(verifier));
+    let mut lo = lo;
+    while lo < end {
+        let hi = lo.saturating_add(PACKED_CHUNK).min(end);
+        let row = query(
+            "SELECT COUNT(*), \
+               TOTAL(typeof(seq) = 'integer' AND typeof(at) = 'integer' \
+                 AND typeof(actor) = 'text' AND typeof(action) = 'text' \
+                 AND typeof(record_ids) = 'text' \
+                 AND length(CAST(prev_hash AS BLOB)) = 32 AND length(CAST(hash AS BLOB)) = 32), \
+               group_concat(seq, ' '), group_concat(at, ' '), \
+               CAST(group_concat(actor || char(31) || action || char(31) || record_ids || char(31), '') AS BLOB), \
+               CAST(group_concat(prev_hash || hash, '') AS BLOB) \
+             FROM audit_entries WHERE seq >= $1 AND seq < $2",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&mut *conn)
+        .await?;
+        let n: i64 = row.try_get(0)?;
+        let well_typed: f64 = row.try_get(1)?;
+        let (Some(seqs), Some(ats), Some(texts), Some(hashes)) = (
+            row.try_get::<Option<&str>, _>(2)?,
+            row.try_get::<Option<&str>, _>(3)?,
+            row.try_get::<Option<&[u8]>, _>(4)?,
+            row.try_get::<Option<&[u8]>, _>(5)?,
+        ) else {
+            return Ok(None);
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let all_well_typed = well_typed == n as f64;
+        if n != hi - lo || !all_well_typed {
+            return Ok(None);
+        }
+        let chunk = PackedChunk {
+            first: lo,
+            n,
+            seqs: seqs.to_owned(),
+            ats: ats.to_owned(),
+            texts: texts.to_vec(),
+            hashes: hashes.to_vec(),
+        };
+        drop(row);
+        let Ok(Some(mut v)) = hashing.await else {
+            return Ok(None);
+        };
+        hashing = tokio::task::spawn_blocking(move || chunk.push_into(&mut v).then_some(v));
+        lo = hi;
+    }
+    Ok(hashing.await.ok().flatten())
+}
+
+/// One packed chunk, owned so it can be hashed on another thread.
+struct PackedChunk {
+    first: i64,
+    n: i64,
+    seqs: String,
+    ats: String,
+    texts: Vec<u8>,
+    hashes: Vec<u8>,
+}
+
+impl PackedChunk {
+    fn push_into(&self, verifier: &mut Verifier) -> bool {
+        push_packed_chunk(
+            verifier,
+            self.first,
+            self.n,
+            &self.seqs,
+            &self.ats,
+            &self.texts,
+            &self.hashes,
+        )
+    }
+}
+
+/// Pushes one packed chunk (entries `first .. first + n`) into the
+/// verifier; `false` as soon as anything is not exactly as expected.
+#[allow(clippy::too_many_arguments)]
+fn push_packed_chunk(
+    verifier: &mut Verifier,
+    first: i64,
+    n: i64,
+    seqs: &str,
+    ats: &str,
+    texts: &[u8],
+    hashes: &[u8],
+) -> bool {
+    let Ok(n_usize) = usize::try_from(n) else {
+        return false;
+    };
+    if hashes.len() != n_usize * 64 {
+        return false;
+    }
+    let mut seqs = seqs.split(' ');
+    let mut ats = ats.split(' ');
+    let mut fields = texts.split(|b| *b == PACKED_SEP);
+    let mut hash_pairs = hashes.chunks_exact(64);
+    for i in 0..n {
+        let (Some(seq), Some(at), Some(actor), Some(action), Some(ids), Some(pair)) = (
+            seqs.next(),
+            ats.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            hash_pairs.next(),
+        ) else {
+            return false;
+        };
+        let (Ok(seq), Ok(at)) = (seq.parse::<u64>(), at.parse::<i64>()) else {
+            return false;
+        };
+        if i64::try_from(seq) != Ok(first + i) {
+            return false;
+        }
+        let (Ok(actor), Ok(action), Ok(ids)) = (
+            std::str::from_utf8(actor),
+            std::str::from_utf8(action),
+            std::str::from_utf8(ids),
+        ) else {
+            return false;
+        };
+        let Ok(action) = action.parse::<Action>() else {
+            return false;
+        };
+        let (prev_hash, hash) = pair.split_at(32);
+        let (Ok(prev_hash), Ok(hash)) = (
+            <&[u8; 32]>::try_from(prev_hash),
+            <&[u8; 32]>::try_from(hash),
+        ) else {
+            return false;
+        };
+        let ids = (!ids.is_empty())
+            .then(|| ids.split(' '))
+            .into_iter()
+            .flatten();
+        if verifier
+            .push_parts(seq, at, actor, action, ids, prev_hash, hash)
+            .is_err()
+        {
+            return false;
+        }
+    }
+    // Exactly n entries: nothing left over (the text ends in a separator,
+    // hence one final empty piece).
+    seqs.next().is_none()
+        && ats.next().is_none()
+        && fields.next() == Some(&[][..])
+        && fields.next().is_none()
+}
+
+/// The row-by-row check: every verdict comes from here.
+async fn verify_audit_rows(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
+    use futures_util::TryStreamExt;
+    let mut conn = pool.acquire().await?;
+    let checkpoint = match read_checkpoint(&mut conn).await? {
+        Ok(cp) => cp,
+        Err(problem) => return Ok(Err(problem)),
     };
     let mut verifier = Verifier::new(&keys.audit);
-    let mut rows = query("SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq")
-        .fetch(&mut *conn);
+    let mut rows = query(
+        "SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq",
+    )
+    .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
-        let seq: i64 = r.try_get("seq")?;
-        let entry = match entry_from_parts(
-            seq,
-            r.try_get("at")?,
-            r.try_get("actor")?,
-            r.try_get("action")?,
-            r.try_get("record_ids")?,
-            r.try_get("prev_hash")?,
-            r.try_get("hash")?,
-        ) {
-            Ok(e) => e,
-            Err(problem) => return Ok(Err(problem)),
-        };
-        if let Err(problem) = verifier.push(&entry) {
+        if let Err(problem) = push_audit_row(&mut verifier, &r)? {
             return Ok(Err(problem));
         }
     }
     drop(rows);
     Ok(verifier.finish(checkpoint.as_ref()))
+}
+
+/// Pushes one stored audit row into the verifier, reading the columns by
+/// position and borrowing them from the row (no owned `Entry` per row). A
+/// column that cannot be decoded is reported as a malformed entry at that
+/// seq, as `entry_from_parts` does.
+fn push_audit_row(
+    verifier: &mut Verifier,
+    r: &<Db as sqlx::Database>::Row,
+) -> Result<Result<(), VerifyError>> {
+    let seq: i64 = r.try_get(0)?;
+    let at: i64 = r.try_get(1)?;
+    let actor: &str = r.try_get(2)?;
+    let action: &str = r.try_get(3)?;
+    let record_ids: &str = r.try_get(4)?;
+    let prev_hash: &[u8] = r.try_get(5)?;
+    let hash: &[u8] = r.try_get(6)?;
+    let Ok(seq) = u64::try_from(seq) else {
+        return Ok(Err(VerifyError::Malformed {
+            seq: 0,
+            field: "seq",
+        }));
+    };
+    let malformed = |field| Ok(Err(VerifyError::Malformed { seq, field }));
+    let Ok(action) = action.parse::<Action>() else {
+        return malformed("action");
+    };
+    let Ok(prev_hash) = <&[u8; 32]>::try_from(prev_hash) else {
+        return malformed("prev_hash");
+    };
+    let Ok(hash) = <&[u8; 32]>::try_from(hash) else {
+        return malformed("hash");
+    };
+    // Stored space-joined; an empty column is an entry naming no records.
+    let ids = (!record_ids.is_empty())
+        .then(|| record_ids.split(' '))
+        .into_iter()
+        .flatten();
+    Ok(verifier.push_parts(seq, at, actor, action, ids, prev_hash, hash))
 }
 
 /// The newest `limit` entries, newest last (for `audit tail` and tests).
