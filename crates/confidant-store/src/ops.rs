@@ -1099,12 +1099,13 @@ pub(crate) async fn append_audit(pool: &Pool, keys: &Keys, drafts: Vec<EntryDraf
 ///
 /// On SQLite a fast path reads the log in packed chunks first (see
 /// [`verify_audit_packed`]); it only ever answers "intact, N entries", and
-/// anything else (any tampering, any row it cannot read unambiguously) falls
-/// back to the row-by-row check below, which alone produces verdicts. So the
-/// fast path changes the speed, never a verdict or an error message.
+/// anything else (any tampering, any row it cannot read unambiguously, even
+/// an error) falls back to the row-by-row check below, which alone produces
+/// verdicts and errors. So the fast path changes the speed, never a verdict
+/// or an error message.
 pub(crate) async fn verify_audit(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
     if <Db as sqlx::Database>::NAME == "SQLite" {
-        if let Some(n) = verify_audit_packed(pool, keys).await? {
+        if let Ok(Some(n)) = verify_audit_packed(pool, keys).await {
             return Ok(Ok(n));
         }
     }
@@ -1139,8 +1140,9 @@ const PACKED_SEP: u8 = 0x1f;
 /// SQLite fast path: one result row per `PACKED_CHUNK` entries instead of
 /// one per entry (sqlx-sqlite copies every value of every row on its worker
 /// thread and hands rows over one at a time, which costs more than hashing).
-/// All reads run in one read transaction, so the checkpoint and the entries
-/// come from the same snapshot.
+/// The two halves of the log are read in parallel, each in a read
+/// transaction that starts by reading the checkpoint; equal checkpoints
+/// mean both see the same log.
 ///
 /// Returns `Some(n)` only when every entry was read unambiguously, with
 /// exactly the types, values and order the row-by-row path would see, and
