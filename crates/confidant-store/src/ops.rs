@@ -47,6 +47,19 @@ pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
     Ok(chain_at(&checkpoint))
 }
 
+/// The tail of every single-record change: its one audit entry, then the
+/// commit that makes the change and its entry durable together.
+async fn commit_with_entry(
+    mut tx: sqlx::Transaction<'_, Db>,
+    keys: &Keys,
+    chain: &mut Chain,
+    entry: EntryDraft,
+) -> Result<()> {
+    write_entries(&mut tx, keys, chain, vec![entry]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Appends `drafts` to the chain and the log, and re-signs the checkpoint.
 pub(crate) async fn write_entries(
     conn: &mut Conn,
@@ -102,14 +115,7 @@ pub(crate) async fn initialise(pool: &Pool, keys: &Keys, actor: &str) -> Result<
         .execute(&mut *tx)
         .await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    write_entries(
-        &mut tx,
-        keys,
-        &mut chain,
-        vec![draft(actor, Action::Init, Vec::new())],
-    )
-    .await?;
-    tx.commit().await?;
+    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::Init, Vec::new())).await?;
     Ok(())
 }
 
@@ -275,14 +281,13 @@ pub(crate) async fn get_client(
             work_ended: flag("work_ended")?,
         },
     };
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::ClientRead, vec![id.to_string()])],
+        draft(actor, Action::ClientRead, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(client)
 }
 
@@ -309,14 +314,13 @@ pub(crate) async fn set_client_flags(
     if done.rows_affected() == 0 {
         return Err(StoreError::UnknownClient);
     }
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::ClientUpdate, vec![id.to_string()])],
+        draft(actor, Action::ClientUpdate, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -351,14 +355,13 @@ pub(crate) async fn find_clients_by_name(
         })?);
     }
     let record_ids = ids.iter().map(ToString::to_string).collect();
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::ClientSearch, record_ids)],
+        draft(actor, Action::ClientSearch, record_ids),
     )
     .await?;
-    tx.commit().await?;
     Ok(ids)
 }
 
@@ -404,18 +407,13 @@ pub(crate) async fn add_practitioner(
             .execute(&mut *tx)
             .await?;
     }
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(
-            actor,
-            Action::PractitionerCreate,
-            vec![id.to_string()],
-        )],
+        draft(actor, Action::PractitionerCreate, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -498,14 +496,7 @@ pub(crate) async fn add_case(
     }
     let mut ids = vec![id.to_string()];
     ids.extend(parties.iter().map(ToString::to_string));
-    write_entries(
-        &mut tx,
-        keys,
-        &mut chain,
-        vec![draft(actor, Action::CaseCreate, ids)],
-    )
-    .await?;
-    tx.commit().await?;
+    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::CaseCreate, ids)).await?;
     Ok(id)
 }
 
@@ -533,14 +524,13 @@ pub(crate) async fn get_case(pool: &Pool, keys: &Keys, actor: &str, id: &CaseId)
                 .map_err(|_| StoreError::Corrupt { what: "case party" })?,
         );
     }
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::CaseRead, vec![id.to_string()])],
+        draft(actor, Action::CaseRead, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(Case {
         id: id.clone(),
         kind,
@@ -881,14 +871,7 @@ pub(crate) async fn list_consents(
     }
     let mut ids = vec![client.to_string()];
     ids.extend(out.iter().map(|c| c.id.to_string()));
-    write_entries(
-        &mut tx,
-        keys,
-        &mut chain,
-        vec![draft(actor, Action::ConsentRead, ids)],
-    )
-    .await?;
-    tx.commit().await?;
+    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::ConsentRead, ids)).await?;
     Ok(out)
 }
 
@@ -910,14 +893,13 @@ pub(crate) async fn withdraw_consent(
     if done.rows_affected() == 0 {
         return Err(StoreError::UnknownRecord { kind: "consent" });
     }
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::ConsentWithdraw, vec![id.to_string()])],
+        draft(actor, Action::ConsentWithdraw, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -968,14 +950,13 @@ pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &Hol
             kind: "standing legal hold",
         });
     }
-    write_entries(
-        &mut tx,
+    commit_with_entry(
+        tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::LegalHoldRelease, vec![id.to_string()])],
+        draft(actor, Action::LegalHoldRelease, vec![id.to_string()]),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
