@@ -16,6 +16,7 @@ struct Patterns {
     num_date: Regex,
     text_date_dm: Regex,
     text_date_md: Regex,
+    weekday_num_date: Regex,
     month_year: Regex,
     year: Regex,
     postcode_uk: Regex,
@@ -65,6 +66,11 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     text_date_md: re(&format!(
         r"(?i)\b(?:{WEEKDAY},?\s+)?{MONTH}\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
     )),
+    // "Tue 3/2", "Thurs 20/3", "Fri 7/2/25": a weekday makes a bare
+    // day/month (otherwise a score like 3/10) a date.
+    weekday_num_date: re(&format!(
+        r"(?i)\b{WEEKDAY}\.?,?\s+\d{{1,2}}[/.]\d{{1,2}}(?:[/.](?:\d{{4}}|\d{{2}}))?\b"
+    )),
     month_year: re(&format!(r"(?i)\b{MONTH}\.?,?\s+\d{{4}}\b")),
     year: re(r"\b(?:19[0-9]{2}|20[0-9]{2})s?\b"),
     // Upper case as usual, or all lower case with the inward code's letter
@@ -86,7 +92,7 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     ),
     po_box: re(r"(?i)\bP\.?\s?O\.?\s?Box\s+\d+"),
     unit: re(
-        r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Floor|Bldg\.?|Building)\s+#?\d+[A-Za-z]?\b",
+        r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Floor|Bldg\.?|Building)\s+(?:#?\d+[A-Za-z]?|[A-Z])\b",
     ),
     military: re(
         r"\b(?i:PSC|CMR|Unit)\s+\d{3,5},?\s+(?i:Box)\s+\d{1,5}(?:\s+(?i:APO|FPO|DPO)\s+(?i:A[AEP])\s+\d{5})?|\b(?i:APO|FPO|DPO)\s+(?i:A[AEP])\s+\d{5}\b|\b(?i:USNS|USNV|USS|USCGC)\s+\p{L}+(?:\s+\p{Lu}\p{L}+)?",
@@ -331,6 +337,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     };
     run(true, &p.iso_date, T::Date, 75);
     run(true, &p.num_date, T::Date, 74);
+    run(true, &p.weekday_num_date, T::Date, 76);
     run(g.mixed, &p.postcode_uk, T::Postcode, 80);
     run(g.mixed || g.pair_caps_number, &p.ni, T::NiNumber, 82);
     run(true, &p.ip, T::Id, 77);
