@@ -12,6 +12,7 @@ struct Patterns {
     url: Regex,
     bare_domain: Regex,
     handle: Regex,
+    slash_handle: Regex,
     iso_date: Regex,
     num_date: Regex,
     text_date_dm: Regex,
@@ -56,6 +57,8 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
         r"(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|co\.uk|org\.uk|ac\.uk|gov\.uk|nhs\.uk|me\.uk|uk|io|info|biz|me|eu|ie|de|fr|es|it|nl|be|ch|se|dk|no|fi|pl|cz|hu|pt|br|ca|au|nz|us|co)\b(?:/[^\s<>\x22]*)?",
     ),
     handle: re(r"@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
+    // Reddit-style "u/name" handles.
+    slash_handle: re(r"\bu/[A-Za-z0-9_\-]{3,20}\b"),
     iso_date: re(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\b"),
     num_date: re(
         r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b|\b\d{1,2}/\d{4}\b|\b\d{4}/\d{1,2}/\d{1,2}\b",
@@ -273,6 +276,11 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '_') {
                 continue;
             }
+            push(out, m.start(), m.end(), T::Username, 90);
+        }
+    }
+    if text.contains("u/") {
+        for m in p.slash_handle.find_iter(text) {
             push(out, m.start(), m.end(), T::Username, 90);
         }
     }
@@ -546,6 +554,20 @@ mod tests {
         ] {
             assert!(f.iter().any(|(t, k)| t == d && *k == T::Date), "{d}: {f:?}");
         }
+    }
+
+    #[test]
+    fn weekday_short_dates_lettered_flats_and_slash_handles() {
+        let f = found("seen Tue 3/2 and Fri 7/2/25; mood 3/10; Flat C; posts as u/quiet_22");
+        for (d, k) in [
+            ("Tue 3/2", T::Date),
+            ("Fri 7/2/25", T::Date),
+            ("Flat C", T::Address),
+            ("u/quiet_22", T::Username),
+        ] {
+            assert!(f.iter().any(|(t, kk)| t == d && *kk == k), "{d}: {f:?}");
+        }
+        assert!(!f.iter().any(|(t, _)| t.contains("3/10")), "{f:?}");
     }
 
     #[test]
