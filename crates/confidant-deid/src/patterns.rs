@@ -477,7 +477,9 @@ fn classify_digits(t: &str, s: usize, e: usize, d: &[u8], out: &mut Vec<Cand>) {
         push(out, s, e, T::Postcode, 40);
         return;
     }
-    if groups.len() >= 2 && n >= 5 {
+    // A run of single digits ("5-4-3-2-1" grounding, "1 2 3 4 5" scales)
+    // is a count, not a phone number.
+    if groups.len() >= 2 && n >= 5 && groups.iter().any(|&g| g > 1) {
         push(out, s, e, T::Phone, 45);
     }
 }
@@ -572,7 +574,7 @@ mod tests {
 
     #[test]
     fn times_and_scores_are_not_phones() {
-        let f = found("PHQ-9 14, GAD-7 9, sertraline 50mg at 10:30am");
+        let f = found("PHQ-9 14, GAD-7 9, sertraline 50mg at 10:30am, grounding 5-4-3-2-1");
         assert!(f.is_empty(), "{f:?}");
     }
 }
