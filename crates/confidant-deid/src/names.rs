@@ -109,6 +109,8 @@ const SERVICE_SUFFIXES: &[&str] = &[
     "crown court",
     "magistrates court",
     "county court",
+    "family court",
+    "sheriff court",
     "register office",
 ];
 
@@ -235,6 +237,15 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
             if cap_word(t)
                 || (is_initial(t) && g == " ")
                 || (g == " " && t.allcaps && is_org_word(t.lower))
+                // "Belfast HSC Trust": an acronym inside an organisation
+                // name, when a capitalised organisation suffix follows.
+                || (g == " "
+                    && t.allcaps
+                    && t.alpha
+                    && j + 1 < toks.len()
+                    && gap(text, toks, j + 1) == " "
+                    && toks[j + 1].cap
+                    && toks[j + 1].is(F_ORG_END))
                 || (g == " " && matches!(t.text, "II" | "III" | "IV" | "Jr" | "Snr" | "Jnr" | "Sr"))
             {
                 end = j;
