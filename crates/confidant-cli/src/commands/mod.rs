@@ -3,6 +3,7 @@
 //! `Ok(ExitCode::from(1))` for a check that failed, or `Err` for bad input
 //! (printed and mapped to exit 2 by `main`).
 
+pub mod access;
 pub mod deid;
 pub mod policy;
 pub mod store;
@@ -41,6 +42,8 @@ pub enum Command {
     Policy(policy::PolicyCommand),
     #[command(flatten)]
     Deid(deid::DeidCommand),
+    #[command(flatten)]
+    Access(access::AccessCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -48,5 +51,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Store(c) => store::run(global, c),
         Command::Policy(c) => policy::run(c),
         Command::Deid(c) => deid::run(c),
+        Command::Access(c) => access::run(c),
     }
 }
