@@ -157,6 +157,18 @@ pub enum ConsentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Export a client's consents in a standard format (the read is
+    /// audited like any other).
+    Export {
+        client_id: String,
+        /// As FHIR R4 Consent resources in a collection Bundle (JSON).
+        #[arg(long)]
+        fhir: bool,
+        /// The confidentiality policy the consents are held under, named in
+        /// each resource's `policy`.
+        #[arg(long, default_value = "uk-law")]
+        policy: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -563,6 +575,28 @@ async fn consent(
                     );
                 }
             }
+        }
+        ConsentCommand::Export {
+            client_id,
+            fhir,
+            policy,
+        } => {
+            if !fhir {
+                bail!("choose an export format: --fhir");
+            }
+            confidant_policy::Policy::builtin(&policy)
+                .map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
+            let client = parse_client(&client_id)?;
+            let store = open(global).await?;
+            let consents = store.list_consents(actor, &client).await?;
+            store.close().await;
+            let bundle = confidant_fhir::consent_bundle(
+                &client,
+                &consents,
+                &policy,
+                Timestamp(confidant_store::now_micros()),
+            );
+            print_json(&bundle)?;
         }
     }
     Ok(ExitCode::SUCCESS)
