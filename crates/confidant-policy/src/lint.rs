@@ -14,15 +14,46 @@
 //! - no retention period of the organisation's own (the baseline's default
 //!   applies);
 //! - no safeguarding officer in the contacts directory;
-//! - no review date or interval, or a review that is overdue on `today`.
+//! - no review date or interval, or a review that is overdue on `today`;
+//! - a known error of law quoted from the source document
+//!   (`source-document-error`).
+//!
+//! Also an error: an organisation's rule that adds an obligation a legal
+//! duty forbids in situations the rule names itself
+//! (`adds-forbidden-obligation`).
 //!
 //! Vocabulary is checked when the file is parsed: an unknown value is a
 //! parse error naming the field.
 
-use crate::engine::{overlaps, winning_order};
+use crate::engine::{DECIDED, NDIMS, full, na, overlaps, winning_order};
+use confidant_core::decision::Obligation;
 use crate::format::ContactRole;
 use crate::{Date, Policy, covers};
 use std::fmt;
+
+/// Known errors of statute or law in source documents: the words as a
+/// document has them, and what is wrong with them.
+const KNOWN_SOURCE_ERRORS: &[(&str, &str)] = &[
+    (
+        "Children Act 1998",
+        "there is no Children Act 1998; the Act on children's welfare and protection in England and Wales is the Children Act 1989 (with the Children Act 2004)",
+    ),
+    (
+        "capacity to make good decisions",
+        "capacity is the ability to make this decision at this time, not to make a good one: a person is not treated as unable to decide merely because the decision is unwise (Mental Capacity Act 2005 s.1(4))",
+    ),
+    (
+        "Drug Trafficking Act 1994",
+        "the Drug Trafficking Act 1994's money-laundering and confiscation provisions were repealed and replaced by the Proceeds of Crime Act 2002; outside the regulated sector neither creates a duty for a therapist to report",
+    ),
+];
+
+/// Whether a rule's masks exclude a real value of dimension `d` (beyond
+/// the "does not apply" value that normalisation adds).
+fn constrains(m: &crate::engine::Masks, d: usize) -> bool {
+    let real = full(d) & !na(d).map_or(0, |b| 1 << b);
+    m[d] & real != real
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -85,7 +116,7 @@ impl Policy {
         // that wins before it.
         for (i, (info, c)) in self.rules.iter().zip(compiled).enumerate() {
             let own = !info.from_baseline || is_baseline;
-            if c.outcome.is_none() || !own || !c.satisfiable() {
+            if c.outcome.is_none() || c.corrects || !own || !c.satisfiable() {
                 continue;
             }
             let shadow = self
@@ -96,6 +127,7 @@ impl Policy {
                 .find(|(j, (oi, oc))| {
                     *j != i
                         && oc.outcome.is_some()
+                        && !oc.corrects
                         && oc.satisfiable()
                         && winning_order(oc, c).then(j.cmp(&i)).is_lt()
                         && covers(oi, info)
@@ -124,7 +156,12 @@ impl Policy {
                 let (Some(ao), Some(bo)) = (ac.outcome, bc.outcome) else {
                     continue;
                 };
-                if ao == bo || ac.duty != bc.duty || ac.priority != bc.priority {
+                if ao == bo
+                    || ac.duty != bc.duty
+                    || ac.priority != bc.priority
+                    || ac.corrects
+                    || bc.corrects
+                {
                     continue;
                 }
                 if a.from_baseline && b.from_baseline && !is_baseline {
@@ -186,6 +223,76 @@ impl Policy {
                         ),
                     ));
                 }
+            }
+        }
+
+        // An organisation's rule that adds an obligation a legal duty
+        // forbids, in situations it names itself (every condition of the
+        // duty is one the rule also states): it tries to put back what the
+        // law takes out (e.g. telling the client of a terrorism report,
+        // Terrorism Act 2000 s.39). The engine removes it anyway; the
+        // author must be told.
+        for (a, ac) in self.rules.iter().zip(compiled) {
+            if a.from_baseline && !is_baseline {
+                continue;
+            }
+            for (b, bc) in self.rules.iter().zip(compiled) {
+                if !b.def.duty || bc.forbid_obligations == 0 || std::ptr::eq(a, b) {
+                    continue;
+                }
+                let clash = ac.obligations & bc.forbid_obligations;
+                let decided_ok = ac
+                    .outcome
+                    .is_none_or(|o| b.masks[DECIDED] & (1 << (o as u32)) != 0);
+                let explicit = (0..NDIMS)
+                    .filter(|&d| constrains(&b.masks, d))
+                    .all(|d| constrains(&a.masks, d));
+                if clash != 0 && decided_ok && explicit && overlaps(&a.masks, &b.masks) {
+                    let names: Vec<&str> = Obligation::ALL
+                        .iter()
+                        .filter(|o| clash & (1 << (**o as u32)) != 0)
+                        .map(|o| o.as_str())
+                        .collect();
+                    out.push(finding(
+                        Severity::Error,
+                        "adds-forbidden-obligation",
+                        Some(&a.def.id),
+                        format!(
+                            "adds {} where the legal duty `{}` forbids it; no organisation rule can add it back (narrow the rule's conditions or drop the obligation)",
+                            names.join(", "),
+                            b.def.id
+                        ),
+                    ));
+                }
+            }
+        }
+
+        // Errors in the source document itself, quoted in rules or the
+        // statement: kept as the document says them, reported for the owner.
+        for (quote, problem) in KNOWN_SOURCE_ERRORS {
+            let q = quote.to_lowercase();
+            let in_rules = self
+                .rules
+                .iter()
+                .filter(|r| !r.from_baseline || is_baseline)
+                .find(|r| {
+                    r.def.source.to_lowercase().contains(&q)
+                        || r.def.explain.as_deref().is_some_and(|e| e.to_lowercase().contains(&q))
+                });
+            let st = &self.file.statement;
+            let in_statement = [st.intro.as_deref(), st.outset.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains(&q));
+            if in_rules.is_some() || in_statement {
+                out.push(finding(
+                    Severity::Warning,
+                    "source-document-error",
+                    in_rules.map(|r| r.def.id.as_str()),
+                    format!(
+                        "the source document says '{quote}': {problem}; the policy keeps the document's words, the owner should correct the document"
+                    ),
+                ));
             }
         }
 

@@ -39,6 +39,7 @@ pub fn recipient_plain(r: Recipient) -> &'static str {
         Recipient::Media => "the media",
         Recipient::ProfessionalBody => "a professional or complaints body",
         Recipient::TeachingGroup => "a teaching group (without your name)",
+        Recipient::SignificantOther => "the person closest to you (your significant other)",
     }
 }
 
@@ -66,6 +67,13 @@ pub fn obligation_plain(o: Obligation) -> &'static str {
         }
         Obligation::ConsultAdvisors => "consult advisors",
         Obligation::BestInterests => "decide in the person's best interests",
+        Obligation::ProtectIdentity => "never reveal who the person is",
+        Obligation::MakeRepresentations => {
+            "make representations about the scope of the order or notice"
+        }
+        Obligation::HealthProfessionalOpinion => {
+            "obtain an appropriate health professional's opinion before withholding for serious harm"
+        }
     }
 }
 
@@ -112,7 +120,22 @@ pub fn when_text(w: &When) -> String {
     set!(w.relationship, "relationship");
     set!(w.arrangement, "arrangement");
     flag!(w.protected, "protected");
-    flag!(w.parental_responsibility, "parental_responsibility");
+    flag!(w.cares_for_children, "cares_for_children");
+    flag!(w.parental_responsibility_held_elsewhere, "parental_responsibility_held_elsewhere");
+    flag!(w.identity_protected, "identity_protected");
+    macro_rules! or_none {
+        ($field:expr, $name:literal) => {
+            if !$field.0.is_empty() {
+                let v: Vec<String> = $field.0.iter().map(|x| x.to_string()).collect();
+                parts.push(format!("{} = {}", $name, v.join(" | ")));
+            }
+        };
+    }
+    or_none!(w.compulsion, "compulsion");
+    or_none!(w.on_behalf_of, "on_behalf_of");
+    flag!(w.asking_party, "asking_party");
+    or_none!(w.client_role, "client_role");
+    flag!(w.inform_client_unsafe, "inform_client_unsafe");
     for (k, v) in &w.consent {
         let states: Vec<&str> = v.0.iter().map(|x| x.as_str()).collect();
         parts.push(format!("consent {} = {}", k.0, states.join(" | ")));

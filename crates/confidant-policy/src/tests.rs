@@ -35,11 +35,7 @@ fn builtins_lint_without_errors() {
 #[test]
 fn police_without_order_is_seek_consent_under_ukcp() {
     let p = Policy::builtin("ukcp").unwrap();
-    let s = Situation::new(Event::Request(Request {
-        from: Requester::Police,
-        court_order: false,
-        asks_for: AsksFor::Notes,
-    }));
+    let s = Situation::new(Event::Request(Request::new(Requester::Police, AsksFor::Notes)));
     let d = p.decide(&s).unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert!(d.has_obligation(Obligation::DocumentDecision));
@@ -210,11 +206,7 @@ when = { kind = "request", from = "police" }
     .unwrap();
     assert!(codes(&p).is_empty(), "{:?}", p.lint(today()));
     let d = p
-        .decide(&Situation::new(Event::Request(Request {
-            from: Requester::Police,
-            court_order: false,
-            asks_for: AsksFor::Notes,
-        })))
+        .decide(&Situation::new(Event::Request(Request::new(Requester::Police, AsksFor::Notes))))
         .unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert_eq!(&*d.rules[0].id, "narrow");
