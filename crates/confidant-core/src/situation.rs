@@ -302,8 +302,7 @@ impl ClientCircumstances {
     /// so capacity stays presumed until assessed.
     pub fn apply_record_flags(&mut self, flags: &ClientFlags) {
         self.protected |= flags.protected;
-        self.parental_responsibility_held_elsewhere |=
-            flags.parental_responsibility_held_elsewhere;
+        self.parental_responsibility_held_elsewhere |= flags.parental_responsibility_held_elsewhere;
         if flags.work_ended {
             self.relationship = Relationship::Ended;
         }

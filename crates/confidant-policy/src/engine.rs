@@ -139,7 +139,12 @@ fn or_none<T: Copy>(v: Option<T>, all: &[T], index: impl Fn(T) -> u32) -> u32 {
     v.map_or(all.len() as u32, index)
 }
 
-fn or_none_mask<T: Copy>(values: &[OrNone<T>], dim: usize, all: &[T], index: impl Fn(T) -> u32) -> u32 {
+fn or_none_mask<T: Copy>(
+    values: &[OrNone<T>],
+    dim: usize,
+    all: &[T],
+    index: impl Fn(T) -> u32,
+) -> u32 {
     set_mask(values, dim, |v: OrNone<T>| or_none(v.0, all, &index))
 }
 
@@ -190,6 +195,14 @@ fn consent_mask(states: &[ConsentCond]) -> u32 {
 
 /// Compiles conditions to normalised masks.
 pub(crate) fn compile_when(w: &When) -> Masks {
+    let mut m = compile_when_raw(w);
+    normalise(&mut m);
+    m
+}
+
+/// Compiles conditions to masks as written (not normalised): which
+/// dimensions a rule's author constrained.
+pub(crate) fn compile_when_raw(w: &When) -> Masks {
     let mut m = [0u32; NDIMS];
     m[KIND] = set_mask(&w.kind.0, KIND, |k: EventKind| k as u32);
     m[FROM] = set_mask(&w.from.0, FROM, |v: Requester| v as u32);
@@ -213,7 +226,9 @@ pub(crate) fn compile_when(w: &When) -> Masks {
     m[PROTECTED] = bool_mask(w.protected, PROTECTED);
     m[CARES_FOR_CHILDREN] = bool_mask(w.cares_for_children, CARES_FOR_CHILDREN);
     m[COMPULSION] = or_none_mask(&w.compulsion.0, COMPULSION, Compulsion::ALL, |v| v as u32);
-    m[ON_BEHALF_OF] = or_none_mask(&w.on_behalf_of.0, ON_BEHALF_OF, Authority::ALL, |v| v as u32);
+    m[ON_BEHALF_OF] = or_none_mask(&w.on_behalf_of.0, ON_BEHALF_OF, Authority::ALL, |v| {
+        v as u32
+    });
     m[ASKING_PARTY] = bool_mask(w.asking_party, ASKING_PARTY);
     m[CLIENT_ROLE] = or_none_mask(&w.client_role.0, CLIENT_ROLE, ClientRole::ALL, |v| v as u32);
     m[INFORM_UNSAFE] = bool_mask(w.inform_client_unsafe, INFORM_UNSAFE);
@@ -226,7 +241,6 @@ pub(crate) fn compile_when(w: &When) -> Masks {
         m[CONSENT0 + purpose_index(key.0)] = consent_mask(&states.0);
     }
     m[DECIDED] = set_mask(&w.decided.0, DECIDED, |v: Outcome| v as u32);
-    normalise(&mut m);
     m
 }
 

@@ -245,10 +245,12 @@ impl<T: FromStr<Err = UnknownValue>> FromStr for OrNone<T> {
         if s == "none" {
             return Ok(OrNone(None));
         }
-        s.parse().map(|v| OrNone(Some(v))).map_err(|mut e: UnknownValue| {
-            e.expected = "a value of this field, or none";
-            e
-        })
+        s.parse()
+            .map(|v| OrNone(Some(v)))
+            .map_err(|mut e: UnknownValue| {
+                e.expected = "a value of this field, or none";
+                e
+            })
     }
 }
 

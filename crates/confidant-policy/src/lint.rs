@@ -25,10 +25,10 @@
 //! Vocabulary is checked when the file is parsed: an unknown value is a
 //! parse error naming the field.
 
-use crate::engine::{DECIDED, NDIMS, full, na, overlaps, winning_order};
-use confidant_core::decision::Obligation;
+use crate::engine::{DECIDED, KIND, NDIMS, compile_when_raw, full, overlaps, winning_order};
 use crate::format::ContactRole;
 use crate::{Date, Policy, covers};
+use confidant_core::decision::Obligation;
 use std::fmt;
 
 /// Known errors of statute or law in source documents: the words as a
@@ -47,13 +47,6 @@ const KNOWN_SOURCE_ERRORS: &[(&str, &str)] = &[
         "the Drug Trafficking Act 1994's money-laundering and confiscation provisions were repealed and replaced by the Proceeds of Crime Act 2002; outside the regulated sector neither creates a duty for a therapist to report",
     ),
 ];
-
-/// Whether a rule's masks exclude a real value of dimension `d` (beyond
-/// the "does not apply" value that normalisation adds).
-fn constrains(m: &crate::engine::Masks, d: usize) -> bool {
-    let real = full(d) & !na(d).map_or(0, |b| 1 << b);
-    m[d] & real != real
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -244,9 +237,13 @@ impl Policy {
                 let decided_ok = ac
                     .outcome
                     .is_none_or(|o| b.masks[DECIDED] & (1 << (o as u32)) != 0);
+                // Explicit: every condition the duty states (other than the
+                // event kind, which the overlap test covers) the rule states
+                // too, as written.
+                let (braw, araw) = (compile_when_raw(&b.def.when), compile_when_raw(&a.def.when));
                 let explicit = (0..NDIMS)
-                    .filter(|&d| constrains(&b.masks, d))
-                    .all(|d| constrains(&a.masks, d));
+                    .filter(|&d| d != KIND && d != DECIDED && braw[d] != full(d))
+                    .all(|d| araw[d] != full(d));
                 if clash != 0 && decided_ok && explicit && overlaps(&a.masks, &b.masks) {
                     let names: Vec<&str> = Obligation::ALL
                         .iter()
@@ -269,16 +266,15 @@ impl Policy {
 
         // Errors in the source document itself, quoted in rules or the
         // statement: kept as the document says them, reported for the owner.
-        for (quote, problem) in KNOWN_SOURCE_ERRORS {
+        for (quote, problem) in KNOWN_SOURCE_ERRORS.iter().filter(|_| !is_baseline) {
             let q = quote.to_lowercase();
-            let in_rules = self
-                .rules
-                .iter()
-                .filter(|r| !r.from_baseline || is_baseline)
-                .find(|r| {
-                    r.def.source.to_lowercase().contains(&q)
-                        || r.def.explain.as_deref().is_some_and(|e| e.to_lowercase().contains(&q))
-                });
+            let in_rules = self.rules.iter().filter(|r| !r.from_baseline).find(|r| {
+                r.def.source.to_lowercase().contains(&q)
+                    || r.def
+                        .explain
+                        .as_deref()
+                        .is_some_and(|e| e.to_lowercase().contains(&q))
+            });
             let st = &self.file.statement;
             let in_statement = [st.intro.as_deref(), st.outset.as_deref()]
                 .into_iter()

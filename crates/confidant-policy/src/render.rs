@@ -121,7 +121,10 @@ pub fn when_text(w: &When) -> String {
     set!(w.arrangement, "arrangement");
     flag!(w.protected, "protected");
     flag!(w.cares_for_children, "cares_for_children");
-    flag!(w.parental_responsibility_held_elsewhere, "parental_responsibility_held_elsewhere");
+    flag!(
+        w.parental_responsibility_held_elsewhere,
+        "parental_responsibility_held_elsewhere"
+    );
     flag!(w.identity_protected, "identity_protected");
     macro_rules! or_none {
         ($field:expr, $name:literal) => {

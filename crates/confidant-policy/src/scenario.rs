@@ -177,7 +177,10 @@ mod tests {
         };
         let m = s.mismatches(&d);
         assert_eq!(m.len(), 4, "{m:?}");
-        assert!(m.iter().any(|x| x == "unexpected obligation inform-client"), "{m:?}");
+        assert!(
+            m.iter().any(|x| x == "unexpected obligation inform-client"),
+            "{m:?}"
+        );
         let d = Decision {
             outcome: Outcome::SeekConsent,
             obligations: vec![Obligation::DocumentDecision, Obligation::MinimumNecessary],

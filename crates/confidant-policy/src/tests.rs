@@ -35,7 +35,10 @@ fn builtins_lint_without_errors() {
 #[test]
 fn police_without_order_is_seek_consent_under_ukcp() {
     let p = Policy::builtin("ukcp").unwrap();
-    let s = Situation::new(Event::Request(Request::new(Requester::Police, AsksFor::Notes)));
+    let s = Situation::new(Event::Request(Request::new(
+        Requester::Police,
+        AsksFor::Notes,
+    )));
     let d = p.decide(&s).unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert!(d.has_obligation(Obligation::DocumentDecision));
@@ -206,7 +209,10 @@ when = { kind = "request", from = "police" }
     .unwrap();
     assert!(codes(&p).is_empty(), "{:?}", p.lint(today()));
     let d = p
-        .decide(&Situation::new(Event::Request(Request::new(Requester::Police, AsksFor::Notes))))
+        .decide(&Situation::new(Event::Request(Request::new(
+            Requester::Police,
+            AsksFor::Notes,
+        ))))
         .unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert_eq!(&*d.rules[0].id, "narrow");
@@ -451,7 +457,13 @@ fn consent_probe() -> Policy {
             "[[rule]]\nid = \"probe-{state}\"\nsource = \"t.txt\"\nrecipients = [\"{marker}\"]\nwhen = {{ kind = \"use\", consent = {{ research = \"{state}\" }} }}\n\n"
         ));
     }
-    policy(&rules).unwrap()
+    // The probe reads the consent state through marker recipients; the
+    // baseline's designated person (supervisor) for a best-interests
+    // escalation would blur the supervisor marker.
+    Policy::from_toml_str(&format!(
+        "disable = [\"default-designated-person-best-interests\"]\n{HEADER}\n{rules}"
+    ))
+    .unwrap()
 }
 
 fn probe(s: &Situation) -> Vec<Recipient> {

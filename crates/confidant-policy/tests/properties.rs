@@ -155,10 +155,9 @@ fn situation_with(event: impl Strategy<Value = Event>) -> impl Strategy<Value = 
                 } else {
                     Vec::new()
                 };
-                let asking_party = (party_asks
-                    && !parties.is_empty()
-                    && matches!(event, Event::Request(_)))
-                .then(|| PartyLabel(parties[0].id.clone()));
+                let asking_party =
+                    (party_asks && !parties.is_empty() && matches!(event, Event::Request(_)))
+                        .then(|| PartyLabel(parties[0].id.clone()));
                 Situation {
                     client: ClientCircumstances {
                         age,
@@ -346,7 +345,11 @@ fn discloses_without_consent(s: &Situation, d: &Decision) -> bool {
         return false;
     }
     let consents: Vec<Consent> = if s.client.is_joint() {
-        s.client.parties.iter().flat_map(|p| p.consents.clone()).collect()
+        s.client
+            .parties
+            .iter()
+            .flat_map(|p| p.consents.clone())
+            .collect()
     } else {
         s.consents.clone()
     };
@@ -458,7 +461,10 @@ when = { kind = "request", court_order = false, consent = { release-to-requester
 "#,
     )
     .unwrap();
-    let mut s = Situation::new(Event::Request(Request::new(Requester::Family, AsksFor::Notes)));
+    let mut s = Situation::new(Event::Request(Request::new(
+        Requester::Family,
+        AsksFor::Notes,
+    )));
     s.consents.push(Consent {
         purpose: ConsentPurpose::ReleaseToRequester,
         form: ConsentForm::Written,
