@@ -130,6 +130,26 @@ pub struct RuleDef {
     /// One plain-English sentence for the client-facing statement.
     #[serde(default)]
     pub explain: Option<String>,
+    /// Under which heading of the client statement `explain` goes, when
+    /// the default (by outcome) would mislead: a conversation before a
+    /// possible disclosure is a limit of confidentiality, not something
+    /// that "stays private".
+    #[serde(default)]
+    pub explain_under: Option<StatementHeading>,
+}
+
+/// A heading of the client-facing statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementHeading {
+    /// What stays private.
+    Private,
+    /// When information may be shared.
+    Shared,
+    /// What the law requires.
+    Law,
+    /// How we share, and what you will be told.
+    How,
 }
 
 fn default_priority() -> i32 {

@@ -48,6 +48,53 @@ const KNOWN_SOURCE_ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
+/// An unconditional promise in client-facing text, if any: a word like
+/// "never" with no limit ("unless", "except", the law, safety) beside it.
+fn absolute_promise(text: &str) -> Option<&'static str> {
+    let t = text.to_lowercase();
+    let hedged = [
+        "unless", "except", "the law", "safe", "required", "requires",
+    ]
+    .iter()
+    .any(|h| t.contains(h));
+    if hedged {
+        return None;
+    }
+    [
+        "never",
+        "no one",
+        "nobody",
+        "under no circumstances",
+        "always",
+    ]
+    .into_iter()
+    .find(|w| t.contains(w))
+}
+
+/// A clause reference in client-facing text, if any.
+fn clause_reference(text: &str) -> Option<String> {
+    let markers = [
+        "(ground rules",
+        ".txt",
+        "(section ",
+        "(clause ",
+        "(para ",
+        "(art. ",
+    ];
+    let t = text.to_lowercase();
+    markers.iter().find_map(|m| {
+        t.find(m).map(|i| {
+            text.get(i..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| *c != ')')
+                .take(40)
+                .collect::<String>()
+                + if m.starts_with('(') { ")" } else { "" }
+        })
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Warning,
@@ -287,6 +334,49 @@ impl Policy {
                     in_rules.map(|r| r.def.id.as_str()),
                     format!(
                         "the source document says '{quote}': {problem}; the policy keeps the document's words, the owner should correct the document"
+                    ),
+                ));
+            }
+        }
+
+        // The client statement: no promise a duty can override, no clause
+        // references in place of plain words.
+        let st = &self.file.statement;
+        let texts = self
+            .rules
+            .iter()
+            .filter(|r| !r.from_baseline || is_baseline)
+            .filter_map(|r| {
+                r.def
+                    .explain
+                    .as_deref()
+                    .map(|t| (Some(r.def.id.as_str()), t))
+            })
+            .chain(
+                [st.intro.as_deref(), st.outset.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .chain(self.file.communication.iter().map(|c| c.text.as_str()))
+                    .map(|t| (None, t)),
+            );
+        for (rule, text) in texts {
+            if let Some(word) = absolute_promise(text) {
+                out.push(finding(
+                    Severity::Warning,
+                    "absolute-promise",
+                    rule,
+                    format!(
+                        "the client statement says '{word}' without naming its limits; a legal duty (a court order, terrorism, a risk to life) can override it: add 'unless the law requires it' or similar"
+                    ),
+                ));
+            }
+            if let Some(reference) = clause_reference(text) {
+                out.push(finding(
+                    Severity::Warning,
+                    "clause-reference",
+                    rule,
+                    format!(
+                        "the client statement cites '{reference}'; say it in plain words (the clause belongs in `source`)"
                     ),
                 ));
             }
