@@ -519,7 +519,8 @@ impl TryFrom<RawEvent> for Event {
                 }))
             }
             EventKind::Use => {
-                misplaced(&[&request_fields, &concern_fields])?;
+                // inform_client_unsafe belongs to requests and concerns.
+                misplaced(&[&request_fields, &concern_fields, &use_fields[1..]])?;
                 Ok(Event::Use(raw.for_.ok_or_else(|| missing("for"))?))
             }
         }
@@ -760,5 +761,84 @@ mod tests {
             consents: vec![],
         };
         assert!(!format!("{p:?}").contains("Jane"));
+    }
+
+    #[test]
+    fn format_v1_parental_responsibility_is_cares_for_children() {
+        let s = parse(r#"{"client": {"parental_responsibility": true}, "event": {"kind": "use", "for": "supervision"}}"#)
+            .unwrap();
+        assert!(s.client.cares_for_children);
+        assert!(!s.client.parental_responsibility_held_elsewhere);
+        let s = parse(r#"{"client": {"cares_for_children": true}, "event": {"kind": "use", "for": "supervision"}}"#)
+            .unwrap();
+        assert!(s.client.cares_for_children);
+        // Both spellings at once is ambiguous: an error.
+        assert!(parse(r#"{"client": {"cares_for_children": true, "parental_responsibility": true}, "event": {"kind": "use", "for": "supervision"}}"#).is_err());
+    }
+
+    #[test]
+    fn record_flags_map_to_the_fact_of_the_same_meaning() {
+        let mut c = ClientCircumstances::default();
+        c.apply_record_flags(&ClientFlags {
+            protected: true,
+            capacity_concern: true,
+            parental_responsibility_held_elsewhere: true,
+            work_ended: true,
+        });
+        assert!(c.protected && c.parental_responsibility_held_elsewhere);
+        assert!(
+            !c.cares_for_children,
+            "the store's flag is not the FORMAT field"
+        );
+        assert_eq!(
+            c.capacity,
+            Capacity::Presumed,
+            "a concern is not an assessment"
+        );
+        assert_eq!(c.relationship, Relationship::Ended);
+    }
+
+    #[test]
+    fn extension_fields_parse_and_belong_to_their_kind() {
+        let s = parse(r#"{"event": {"kind": "request", "from": "police", "asks_for": "notes", "compulsion": "production-order", "on_behalf_of": "attorney", "inform_client_unsafe": true}}"#)
+            .unwrap();
+        let Event::Request(r) = s.event else {
+            panic!("not a request")
+        };
+        assert_eq!(r.compulsion, Some(Compulsion::ProductionOrder));
+        assert_eq!(r.on_behalf_of, Some(Authority::Attorney));
+        assert!(r.inform_client_unsafe);
+        let s = parse(r#"{"event": {"kind": "concern", "about": "crime", "crime": "rape", "client_role": "victim"}}"#)
+            .unwrap();
+        let Event::Concern(c) = s.event else {
+            panic!("not a concern")
+        };
+        assert_eq!(c.client_role, Some(ClientRole::Victim));
+        let err =
+            parse(r#"{"event": {"kind": "use", "for": "research", "inform_client_unsafe": true}}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("inform_client_unsafe"), "{err}");
+        let err = parse(
+            r#"{"event": {"kind": "concern", "about": "suicide", "compulsion": "coroner-notice"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("compulsion"), "{err}");
+        let err = parse(r#"{"event": {"kind": "request", "from": "police", "asks_for": "notes", "compulsion": "subpoena"}}"#).unwrap_err();
+        assert!(err.to_string().contains("subpoena"), "{err}");
+    }
+
+    #[test]
+    fn asking_party_must_name_a_party_of_a_joint_request() {
+        let ok = r#"{"client": {"arrangement": "couple", "parties": [{"id": "A"}, {"id": "B"}]}, "asking_party": "A", "event": {"kind": "request", "from": "partner", "asks_for": "notes"}}"#;
+        assert_eq!(parse(ok).unwrap().validate(), Ok(()));
+        let s = parse(&ok.replace(r#""asking_party": "A""#, r#""asking_party": "C""#)).unwrap();
+        assert_eq!(s.validate(), Err(SituationError::UnknownAskingParty));
+        let s = parse(r#"{"asking_party": "A", "event": {"kind": "request", "from": "partner", "asks_for": "notes"}}"#).unwrap();
+        assert_eq!(
+            s.validate(),
+            Err(SituationError::AskingPartyWithoutJointRequest)
+        );
+        let s = parse(ok).unwrap();
+        assert!(!format!("{s:?}").contains("\"A\""), "{s:?}");
     }
 }
