@@ -163,7 +163,10 @@ impl Policy {
     pub fn to_cedar_disclosure(&self) -> String {
         let rules = self.compiled();
         let mut order: Vec<usize> = (0..rules.len())
-            .filter(|&i| rules[i].outcome.is_some() && rules[i].satisfiable())
+            // Correcting duties only turn one non-disclosure into another
+            // (seek-consent into escalate), so they never change the
+            // disclosure question and are left out.
+            .filter(|&i| rules[i].outcome.is_some() && !rules[i].corrects && rules[i].satisfiable())
             .collect();
         order.sort_by(|&a, &b| winning_order(&rules[a], &rules[b]).then(a.cmp(&b)));
         let mut out = format!(

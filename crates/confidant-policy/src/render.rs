@@ -673,6 +673,9 @@ fn capitalise(s: &str) -> String {
 fn rule_text(out: &mut String, info: &RuleInfo) {
     let r = &info.def;
     let head = match r.outcome {
+        Some(o) if r.duty && !r.when.decided.0.is_empty() => {
+            format!("legal duty: corrects the decided outcome to {o}")
+        }
         Some(o) if r.duty => format!("legal duty: {o}"),
         Some(o) => format!("priority {}: {o}", r.priority),
         None if r.duty => "legal duty: adds".to_string(),
@@ -691,6 +694,10 @@ fn rule_text(out: &mut String, info: &RuleInfo) {
     if !r.forbid_recipients.is_empty() {
         let v: Vec<&str> = r.forbid_recipients.iter().map(|o| o.as_str()).collect();
         let _ = writeln!(out, "- Never to: {}", list(&v));
+    }
+    if !r.forbid_obligations.is_empty() {
+        let v: Vec<&str> = r.forbid_obligations.iter().map(|o| o.as_str()).collect();
+        let _ = writeln!(out, "- Never with: {}", list(&v));
     }
     let _ = writeln!(out, "- Source: {}\n", r.source);
 }
