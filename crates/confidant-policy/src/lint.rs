@@ -18,17 +18,23 @@
 //! - a known error of law quoted from the source document
 //!   (`source-document-error`).
 //!
-//! Also an error: an organisation's rule that adds an obligation a legal
+//! Also errors: an organisation's rule that adds an obligation a legal
 //! duty forbids in situations the rule names itself
-//! (`adds-forbidden-obligation`).
+//! (`adds-forbidden-obligation`); an organisation's decisive rule that
+//! withholds or only asks consent where a child may be at risk of abuse
+//! (`child-protection-consent`).
 //!
 //! Vocabulary is checked when the file is parsed: an unknown value is a
 //! parse error naming the field.
 
-use crate::engine::{DECIDED, KIND, NDIMS, compile_when_raw, full, overlaps, winning_order};
-use crate::format::ContactRole;
+use crate::engine::{
+    ABOUT, CRIME, DECIDED, KIND, NDIMS, compile_when, compile_when_raw, full, overlaps,
+    winning_order,
+};
+use crate::format::{ContactRole, When};
 use crate::{Date, Policy, covers};
-use confidant_core::decision::Obligation;
+use confidant_core::decision::{Obligation, Outcome};
+use confidant_core::situation::{ConcernAbout, Crime};
 use std::fmt;
 
 /// Known errors of statute or law in source documents: the words as a
@@ -308,6 +314,45 @@ impl Policy {
                         ),
                     ));
                 }
+            }
+        }
+
+        // Child protection is not a consent question (Working Together to
+        // Safeguard Children 2023; DfE 'Information sharing' 2024): an
+        // organisation's decisive rule that names a child protection
+        // concern or child abuse and withholds, or only asks consent.
+        let child_protection = [
+            When {
+                about: crate::format::Set(vec![ConcernAbout::ChildProtection]),
+                ..When::default()
+            },
+            When {
+                about: crate::format::Set(vec![ConcernAbout::Crime]),
+                crime: crate::format::Set(vec![crate::format::CrimeCond::Crime(Crime::ChildAbuse)]),
+                ..When::default()
+            },
+        ]
+        .map(|w| compile_when(&w));
+        let cp_bit = 1u32 << (ConcernAbout::ChildProtection as u32);
+        let abuse_bit = 1u32 << (Crime::ChildAbuse as u32);
+        for (a, ac) in self.rules.iter().zip(compiled) {
+            if a.from_baseline || ac.corrects {
+                continue;
+            }
+            let raw = compile_when_raw(&a.def.when);
+            let names_it = (raw[ABOUT] != full(ABOUT) && raw[ABOUT] & cp_bit != 0)
+                || (raw[CRIME] != full(CRIME) && raw[CRIME] & abuse_bit != 0);
+            let asks = matches!(ac.outcome, Some(Outcome::Withhold | Outcome::SeekConsent));
+            if asks && names_it && child_protection.iter().any(|m| overlaps(&a.masks, m)) {
+                out.push(finding(
+                    Severity::Error,
+                    "child-protection-consent",
+                    Some(&a.def.id),
+                    format!(
+                        "{} where a child may be at risk of abuse; a child protection concern goes to children's services (or the designated safeguarding lead) whether or not consent is given (Working Together to Safeguard Children 2023): narrow its conditions",
+                        if ac.outcome == Some(Outcome::Withhold) { "withholds" } else { "asks consent" }
+                    ),
+                ));
             }
         }
 

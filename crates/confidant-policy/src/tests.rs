@@ -829,3 +829,35 @@ when = { kind = "concern", parental_responsibility = true }
     s.client.cares_for_children = true;
     assert_eq!(p.decide(&s).unwrap().outcome, Outcome::Escalate);
 }
+
+#[test]
+fn asking_consent_for_child_protection_is_a_lint_error() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "talk-first"
+priority = 200
+source = "t.txt"
+outcome = "seek-consent"
+when = { kind = "concern", about = ["child-protection", "suicide"] }
+"#,
+    )
+    .unwrap();
+    assert!(
+        codes(&p).contains(&"child-protection-consent"),
+        "{:?}",
+        p.lint(today())
+    );
+    let p = policy(
+        r#"
+[[rule]]
+id = "carer-talk-first"
+priority = 200
+source = "t.txt"
+outcome = "seek-consent"
+when = { kind = "concern", about = "carer-substance-use", confirmed = false }
+"#,
+    )
+    .unwrap();
+    assert!(!codes(&p).contains(&"child-protection-consent"));
+}
