@@ -16,13 +16,18 @@
 //!    before disclose before emergency), then file order. The first that
 //!    holds decides the outcome and contributes its obligations and
 //!    recipients.
-//! 2. Every additive rule (no `outcome`) that holds, including on the
+//! 2. Correcting duties (baseline duties with an `outcome` and a
+//!    `when.decided` condition) that hold on the outcome decided replace
+//!    it, in the same order (a client who cannot consent is never asked
+//!    to; MCA 2005 s.4).
+//! 3. Every additive rule (no `outcome`) that holds, including on the
 //!    outcome just decided (`when.decided`), adds its obligations and
 //!    recipients.
-//! 3. Forbidden recipients of every contributing rule are removed. A rule
-//!    may not forbid a recipient a legal duty names where the two can
+//! 4. Forbidden recipients and forbidden obligations of every contributing
+//!    rule are removed. A rule may not forbid a recipient a legal duty
+//!    names, or an obligation a legal duty attaches, where the two can
 //!    apply together: that policy does not load.
-//! 4. `requester` also names the one who asked (`police`, `solicitor`...).
+//! 5. `requester` also names the one who asked (`police`, `solicitor`...).
 
 use crate::PolicyError;
 use crate::format::{AgeBand, ConsentCond, CrimeCond, OrNone, When};
