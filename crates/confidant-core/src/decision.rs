@@ -64,6 +64,16 @@ vocabulary!(
         EncourageSelfDisclosure => "encourage-self-disclosure",
         ConsultAdvisors => "consult-advisors",
         BestInterests => "best-interests",
+        // The client's identity, not only their whereabouts, is protected
+        // (refuge, witness protection, sex offenders register).
+        ProtectIdentity => "protect-identity",
+        // Representations to the court or the issuer about the scope of an
+        // order or notice (minimum necessary).
+        MakeRepresentations => "make-representations",
+        // DPA 2018 Sch. 3 para 6: before withholding health data under the
+        // serious-harm exemption, a controller who is not a health
+        // professional obtains an appropriate health professional's opinion.
+        HealthProfessionalOpinion => "health-professional-opinion",
     }
 );
 
@@ -98,6 +108,9 @@ vocabulary!(
         Media => "media",
         ProfessionalBody => "professional-body",
         TeachingGroup => "teaching-group",
+        // The person the client names as closest to them (WWDD: "explain
+        // this to you and your significant other").
+        SignificantOther => "significant-other",
     }
 );
 

@@ -275,7 +275,11 @@ pub struct ClientFlags {
     pub capacity_concern: bool,
     /// Someone other than the client holds parental responsibility for them
     /// (the client is a child), so that person's consent may be needed.
-    pub parental_responsibility: bool,
+    /// Stored as `parental_responsibility` (column and JSON); not the
+    /// situation's `cares_for_children`, which says the client cares for
+    /// children.
+    #[serde(rename = "parental_responsibility")]
+    pub parental_responsibility_held_elsewhere: bool,
     /// The therapeutic work with them has ended (retention clock running).
     pub work_ended: bool,
 }

@@ -8,6 +8,7 @@
 //! so a typo can never silently change a decision. Fields that belong to a
 //! different kind of event are errors too.
 
+use crate::record::ClientFlags;
 use crate::vocab::{ConsentForm, ConsentPurpose, ConsentStatus, UnknownValue, vocabulary};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -87,6 +88,17 @@ vocabulary!(
         PsychologicalDistress => "psychological-distress",
         HistoricAbuse => "historic-abuse",
         DangerToPractitioner => "danger-to-practitioner",
+        // Extensions.
+        // A parent or carer using substances while caring for children,
+        // with no indication yet that a child is harmed (WWDD's trigger for
+        // a conversation and assessment first).
+        CarerSubstanceUse => "carer-substance-use",
+        // A concern about a trainee's fitness to practise (IAPT: personal
+        // matters that may affect performance or patient care).
+        FitnessToPractise => "fitness-to-practise",
+        // Terrorist property or financing learned in the course of work
+        // (Terrorism Act 2000 ss.15-19).
+        TerroristProperty => "terrorist-property",
     }
 );
 
@@ -118,6 +130,46 @@ vocabulary!(
         Publication => "publication",
         ComplaintDefence => "complaint-defence",
         GroupSharing => "group-sharing",
+        // Extension: proactively sharing marks and progress with the
+        // programme member's clinical lead (IAPT, application-form consent).
+        ProgressSharing => "progress-sharing",
+    }
+);
+
+vocabulary!(
+    /// Extension: a statutory power compelling disclosure other than a
+    /// court order in the proceedings (`event.compulsion`).
+    Compulsion, "compulsion" {
+        // Coroners and Justice Act 2009 Sch. 5 para 1: a coroner's notice.
+        CoronerNotice => "coroner-notice",
+        // A regulator's statutory notice (e.g. an information notice).
+        RegulatorNotice => "regulator-notice",
+        // PACE 1984 s.9 and Sch. 1: a judge's production order for
+        // excluded or special procedure material.
+        ProductionOrder => "production-order",
+    }
+);
+
+vocabulary!(
+    /// Extension: the authority of someone asking on the client's behalf
+    /// (`event.on_behalf_of`).
+    Authority, "on_behalf_of" {
+        // A parent or other person with parental responsibility, for a child.
+        ParentalResponsibility => "parental-responsibility",
+        // An attorney under a lasting power of attorney (MCA 2005 s.9).
+        Attorney => "attorney",
+        // A deputy appointed by the Court of Protection (MCA 2005 s.16).
+        Deputy => "deputy",
+    }
+);
+
+vocabulary!(
+    /// Extension: the client's part in the crime or abuse a concern is
+    /// about (`event.client_role`).
+    ClientRole, "client_role" {
+        Victim => "victim",
+        Perpetrator => "perpetrator",
+        Witness => "witness",
     }
 );
 
@@ -174,13 +226,33 @@ pub struct ClientCircumstances {
     pub relationship: Relationship,
     #[serde(default = "default_arrangement")]
     pub arrangement: Arrangement,
+    /// Their whereabouts must never be revealed (refuge, witness
+    /// protection).
     #[serde(default)]
     pub protected: bool,
-    #[serde(default)]
-    pub parental_responsibility: bool,
+    /// The client cares for children (FORMAT v1 spells this
+    /// `parental_responsibility`, which is still accepted with this
+    /// meaning). Not the store's flag of the same old name, which says
+    /// someone else holds parental responsibility for a child client: see
+    /// [`Self::parental_responsibility_held_elsewhere`].
+    #[serde(default, alias = "parental_responsibility")]
+    pub cares_for_children: bool,
+    /// Extension: the client is a child and someone else (a parent,
+    /// guardian or local authority) holds parental responsibility for them.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub parental_responsibility_held_elsewhere: bool,
+    /// Extension: the client's identity must be protected beyond their
+    /// whereabouts (Handcrafted: refuges, witness protection, people on the
+    /// sex offenders register).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity_protected: bool,
     /// For couple and group work: whose material is in the record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_capacity() -> Capacity {
@@ -201,7 +273,9 @@ impl Default for ClientCircumstances {
             relationship: Relationship::Active,
             arrangement: Arrangement::Individual,
             protected: false,
-            parental_responsibility: false,
+            cares_for_children: false,
+            parental_responsibility_held_elsewhere: false,
+            identity_protected: false,
             parties: Vec::new(),
         }
     }
@@ -220,6 +294,20 @@ impl ClientCircumstances {
         }
     }
 
+    /// Circumstances read from a stored client's flags. Each flag maps to
+    /// the fact of the same meaning: the store's parental-responsibility
+    /// flag (someone else holds it for a child client) is
+    /// `parental_responsibility_held_elsewhere`, never `cares_for_children`;
+    /// a capacity *concern* is not an assessment that capacity is lacking,
+    /// so capacity stays presumed until assessed.
+    pub fn apply_record_flags(&mut self, flags: &ClientFlags) {
+        self.protected |= flags.protected;
+        self.parental_responsibility_held_elsewhere |= flags.parental_responsibility_held_elsewhere;
+        if flags.work_ended {
+            self.relationship = Relationship::Ended;
+        }
+    }
+
     /// Whether the record holds material of several people.
     pub fn is_joint(&self) -> bool {
         matches!(self.arrangement, Arrangement::Couple | Arrangement::Group)
@@ -232,6 +320,28 @@ pub struct Request {
     pub from: Requester,
     pub court_order: bool,
     pub asks_for: AsksFor,
+    /// Extension: a statutory compulsion other than a court order.
+    pub compulsion: Option<Compulsion>,
+    /// Extension: the requester asks on the client's behalf, with this
+    /// authority.
+    pub on_behalf_of: Option<Authority>,
+    /// Extension: telling the client would put someone at risk or
+    /// prejudice an investigation.
+    pub inform_client_unsafe: bool,
+}
+
+impl Request {
+    /// A request from `from` for `asks_for`, without an order.
+    pub fn new(from: Requester, asks_for: AsksFor) -> Self {
+        Self {
+            from,
+            court_order: false,
+            asks_for,
+            compulsion: None,
+            on_behalf_of: None,
+            inform_client_unsafe: false,
+        }
+    }
 }
 
 /// A concern the practitioner has.
@@ -243,6 +353,12 @@ pub struct Concern {
     pub crime: Option<Crime>,
     pub life_threatening: bool,
     pub ongoing_risk: bool,
+    /// Extension: whether the client is the victim, perpetrator or a
+    /// witness of what the concern is about.
+    pub client_role: Option<ClientRole>,
+    /// Extension: telling the client would put someone at risk or
+    /// prejudice an investigation.
+    pub inform_client_unsafe: bool,
 }
 
 impl Concern {
@@ -255,6 +371,8 @@ impl Concern {
             crime: None,
             life_threatening: false,
             ongoing_risk: false,
+            client_role: None,
+            inform_client_unsafe: false,
         }
     }
 }
@@ -300,6 +418,10 @@ struct RawEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     asks_for: Option<AsksFor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    compulsion: Option<Compulsion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    on_behalf_of: Option<Authority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     about: Option<ConcernAbout>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     imminent: Option<bool>,
@@ -311,6 +433,11 @@ struct RawEvent {
     life_threatening: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ongoing_risk: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_role: Option<ClientRole>,
+    /// Requests and concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inform_client_unsafe: Option<bool>,
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     for_: Option<UseFor>,
 }
@@ -341,6 +468,8 @@ impl TryFrom<RawEvent> for Event {
             ("from", raw.from.is_some()),
             ("court_order", raw.court_order.is_some()),
             ("asks_for", raw.asks_for.is_some()),
+            ("compulsion", raw.compulsion.is_some()),
+            ("on_behalf_of", raw.on_behalf_of.is_some()),
         ];
         let concern_fields = [
             ("about", raw.about.is_some()),
@@ -349,8 +478,12 @@ impl TryFrom<RawEvent> for Event {
             ("crime", raw.crime.is_some()),
             ("life_threatening", raw.life_threatening.is_some()),
             ("ongoing_risk", raw.ongoing_risk.is_some()),
+            ("client_role", raw.client_role.is_some()),
         ];
-        let use_fields = [("for", raw.for_.is_some())];
+        let use_fields = [
+            ("for", raw.for_.is_some()),
+            ("inform_client_unsafe", raw.inform_client_unsafe.is_some()),
+        ];
         let misplaced = |groups: &[&[(&'static str, bool)]]| -> Result<(), EventError> {
             for group in groups {
                 if let Some((field, _)) = group.iter().find(|(_, present)| *present) {
@@ -362,15 +495,18 @@ impl TryFrom<RawEvent> for Event {
         let missing = |field| EventError::Missing { field, kind };
         match kind {
             EventKind::Request => {
-                misplaced(&[&concern_fields, &use_fields])?;
+                misplaced(&[&concern_fields, &use_fields[..1]])?;
                 Ok(Event::Request(Request {
                     from: raw.from.ok_or_else(|| missing("from"))?,
                     court_order: raw.court_order.unwrap_or(false),
                     asks_for: raw.asks_for.ok_or_else(|| missing("asks_for"))?,
+                    compulsion: raw.compulsion,
+                    on_behalf_of: raw.on_behalf_of,
+                    inform_client_unsafe: raw.inform_client_unsafe.unwrap_or(false),
                 }))
             }
             EventKind::Concern => {
-                misplaced(&[&request_fields, &use_fields])?;
+                misplaced(&[&request_fields, &use_fields[..1]])?;
                 Ok(Event::Concern(Concern {
                     about: raw.about.ok_or_else(|| missing("about"))?,
                     imminent: raw.imminent.unwrap_or(false),
@@ -378,10 +514,13 @@ impl TryFrom<RawEvent> for Event {
                     crime: raw.crime,
                     life_threatening: raw.life_threatening.unwrap_or(false),
                     ongoing_risk: raw.ongoing_risk.unwrap_or(false),
+                    client_role: raw.client_role,
+                    inform_client_unsafe: raw.inform_client_unsafe.unwrap_or(false),
                 }))
             }
             EventKind::Use => {
-                misplaced(&[&request_fields, &concern_fields])?;
+                // inform_client_unsafe belongs to requests and concerns.
+                misplaced(&[&request_fields, &concern_fields, &use_fields[1..]])?;
                 Ok(Event::Use(raw.for_.ok_or_else(|| missing("for"))?))
             }
         }
@@ -396,6 +535,9 @@ impl From<Event> for RawEvent {
                 from: Some(r.from),
                 court_order: Some(r.court_order),
                 asks_for: Some(r.asks_for),
+                compulsion: r.compulsion,
+                on_behalf_of: r.on_behalf_of,
+                inform_client_unsafe: r.inform_client_unsafe.then_some(true),
                 ..RawEvent::default()
             },
             Event::Concern(c) => RawEvent {
@@ -406,6 +548,8 @@ impl From<Event> for RawEvent {
                 crime: c.crime,
                 life_threatening: Some(c.life_threatening),
                 ongoing_risk: Some(c.ongoing_risk),
+                client_role: c.client_role,
+                inform_client_unsafe: c.inform_client_unsafe.then_some(true),
                 ..RawEvent::default()
             },
             Event::Use(u) => RawEvent {
@@ -426,6 +570,10 @@ pub enum SituationError {
     PartiesWithoutJointWork,
     #[error("client.parties has two parties with the same id")]
     DuplicateParty,
+    #[error("asking_party is only allowed for a request in couple or group work")]
+    AskingPartyWithoutJointRequest,
+    #[error("asking_party names no party in client.parties")]
+    UnknownAskingParty,
 }
 
 /// The whole situation (`situation` in a scenario file).
@@ -439,6 +587,22 @@ pub struct Situation {
     #[serde(default)]
     pub consents: Vec<Consent>,
     pub event: Event,
+    /// Extension: for a request in couple or group work, the id (in
+    /// `client.parties`) of the party to the record who is asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asking_party: Option<PartyLabel>,
+}
+
+/// A party's label within a record ("A"). Labels are not names, but an
+/// operator could type one, so `Debug` prints only its length.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartyLabel(pub String);
+
+impl fmt::Debug for PartyLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PartyLabel(len {})", self.0.len())
+    }
 }
 
 impl Situation {
@@ -448,6 +612,7 @@ impl Situation {
             client: ClientCircumstances::default(),
             consents: Vec::new(),
             event,
+            asking_party: None,
         }
     }
 
@@ -463,6 +628,14 @@ impl Situation {
         for (i, p) in parties.iter().enumerate() {
             if parties[..i].iter().any(|q| q.id == p.id) {
                 return Err(SituationError::DuplicateParty);
+            }
+        }
+        if let Some(asker) = &self.asking_party {
+            if !self.client.is_joint() || !matches!(self.event, Event::Request(_)) {
+                return Err(SituationError::AskingPartyWithoutJointRequest);
+            }
+            if !parties.iter().any(|p| p.id == asker.0) {
+                return Err(SituationError::UnknownAskingParty);
             }
         }
         Ok(())
@@ -487,7 +660,7 @@ mod tests {
         assert_eq!(s.client.capacity, Capacity::Presumed);
         assert_eq!(s.client.relationship, Relationship::Active);
         assert_eq!(s.client.arrangement, Arrangement::Individual);
-        assert!(!s.client.protected && !s.client.parental_responsibility);
+        assert!(!s.client.protected && !s.client.cares_for_children);
         assert_eq!(s.event, Event::Use(UseFor::Supervision));
     }
 
@@ -497,11 +670,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             s.event,
-            Event::Request(Request {
-                from: Requester::Police,
-                court_order: false,
-                asks_for: AsksFor::Notes
-            })
+            Event::Request(Request::new(Requester::Police, AsksFor::Notes))
         );
     }
 
@@ -592,5 +761,84 @@ mod tests {
             consents: vec![],
         };
         assert!(!format!("{p:?}").contains("Jane"));
+    }
+
+    #[test]
+    fn format_v1_parental_responsibility_is_cares_for_children() {
+        let s = parse(r#"{"client": {"parental_responsibility": true}, "event": {"kind": "use", "for": "supervision"}}"#)
+            .unwrap();
+        assert!(s.client.cares_for_children);
+        assert!(!s.client.parental_responsibility_held_elsewhere);
+        let s = parse(r#"{"client": {"cares_for_children": true}, "event": {"kind": "use", "for": "supervision"}}"#)
+            .unwrap();
+        assert!(s.client.cares_for_children);
+        // Both spellings at once is ambiguous: an error.
+        assert!(parse(r#"{"client": {"cares_for_children": true, "parental_responsibility": true}, "event": {"kind": "use", "for": "supervision"}}"#).is_err());
+    }
+
+    #[test]
+    fn record_flags_map_to_the_fact_of_the_same_meaning() {
+        let mut c = ClientCircumstances::default();
+        c.apply_record_flags(&ClientFlags {
+            protected: true,
+            capacity_concern: true,
+            parental_responsibility_held_elsewhere: true,
+            work_ended: true,
+        });
+        assert!(c.protected && c.parental_responsibility_held_elsewhere);
+        assert!(
+            !c.cares_for_children,
+            "the store's flag is not the FORMAT field"
+        );
+        assert_eq!(
+            c.capacity,
+            Capacity::Presumed,
+            "a concern is not an assessment"
+        );
+        assert_eq!(c.relationship, Relationship::Ended);
+    }
+
+    #[test]
+    fn extension_fields_parse_and_belong_to_their_kind() {
+        let s = parse(r#"{"event": {"kind": "request", "from": "police", "asks_for": "notes", "compulsion": "production-order", "on_behalf_of": "attorney", "inform_client_unsafe": true}}"#)
+            .unwrap();
+        let Event::Request(r) = s.event else {
+            panic!("not a request")
+        };
+        assert_eq!(r.compulsion, Some(Compulsion::ProductionOrder));
+        assert_eq!(r.on_behalf_of, Some(Authority::Attorney));
+        assert!(r.inform_client_unsafe);
+        let s = parse(r#"{"event": {"kind": "concern", "about": "crime", "crime": "rape", "client_role": "victim"}}"#)
+            .unwrap();
+        let Event::Concern(c) = s.event else {
+            panic!("not a concern")
+        };
+        assert_eq!(c.client_role, Some(ClientRole::Victim));
+        let err =
+            parse(r#"{"event": {"kind": "use", "for": "research", "inform_client_unsafe": true}}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("inform_client_unsafe"), "{err}");
+        let err = parse(
+            r#"{"event": {"kind": "concern", "about": "suicide", "compulsion": "coroner-notice"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("compulsion"), "{err}");
+        let err = parse(r#"{"event": {"kind": "request", "from": "police", "asks_for": "notes", "compulsion": "subpoena"}}"#).unwrap_err();
+        assert!(err.to_string().contains("subpoena"), "{err}");
+    }
+
+    #[test]
+    fn asking_party_must_name_a_party_of_a_joint_request() {
+        let ok = r#"{"client": {"arrangement": "couple", "parties": [{"id": "A"}, {"id": "B"}]}, "asking_party": "A", "event": {"kind": "request", "from": "partner", "asks_for": "notes"}}"#;
+        assert_eq!(parse(ok).unwrap().validate(), Ok(()));
+        let s = parse(&ok.replace(r#""asking_party": "A""#, r#""asking_party": "C""#)).unwrap();
+        assert_eq!(s.validate(), Err(SituationError::UnknownAskingParty));
+        let s = parse(r#"{"asking_party": "A", "event": {"kind": "request", "from": "partner", "asks_for": "notes"}}"#).unwrap();
+        assert_eq!(
+            s.validate(),
+            Err(SituationError::AskingPartyWithoutJointRequest)
+        );
+        let s = parse(ok).unwrap();
+        assert!(!format!("{s:?}").contains("\"A\""), "{s:?}");
     }
 }

@@ -13,15 +13,16 @@
 
 use crate::Policy;
 use crate::engine::{
-    self, ABOUT, AGE, ARRANGEMENT, ASKS_FOR, CAN_CONSENT, CAPACITY, CONFIRMED, CONSENT0,
-    COURT_ORDER, CRIME, DECIDED, FROM, IMMINENT, KIND, LIFE_THREATENING, NDIMS, ONGOING_RISK,
-    PARENTAL, PROTECTED, RELATIONSHIP, USE_FOR, full, overlaps, winning_order,
+    self, ABOUT, AGE, ARRANGEMENT, ASKING_PARTY, ASKS_FOR, CAN_CONSENT, CAPACITY,
+    CARES_FOR_CHILDREN, CLIENT_ROLE, COMPULSION, CONFIRMED, CONSENT0, COURT_ORDER, CRIME, DECIDED,
+    FROM, IDENTITY_PROTECTED, IMMINENT, INFORM_UNSAFE, KIND, LIFE_THREATENING, NDIMS, ON_BEHALF_OF,
+    ONGOING_RISK, PR_ELSEWHERE, PROTECTED, RELATIONSHIP, USE_FOR, full, overlaps, winning_order,
 };
 use crate::format::AgeBand;
 use confidant_core::decision::Outcome;
 use confidant_core::situation::{
-    Arrangement, AsksFor, Capacity, ConcernAbout, Crime, EventKind, Relationship, Requester,
-    Situation, UseFor,
+    Arrangement, AsksFor, Authority, Capacity, ClientRole, Compulsion, ConcernAbout, Crime,
+    EventKind, Relationship, Requester, Situation, UseFor,
 };
 use confidant_core::vocab::ConsentPurpose;
 use std::fmt::Write as _;
@@ -58,7 +59,14 @@ pub fn dim_name(dim: usize) -> String {
         RELATIONSHIP => "relationship".into(),
         ARRANGEMENT => "arrangement".into(),
         PROTECTED => "protected".into(),
-        PARENTAL => "parental_responsibility".into(),
+        CARES_FOR_CHILDREN => "cares_for_children".into(),
+        COMPULSION => "compulsion".into(),
+        ON_BEHALF_OF => "on_behalf_of".into(),
+        ASKING_PARTY => "asking_party".into(),
+        CLIENT_ROLE => "client_role".into(),
+        INFORM_UNSAFE => "inform_client_unsafe".into(),
+        PR_ELSEWHERE => "parental_responsibility_held_elsewhere".into(),
+        IDENTITY_PROTECTED => "identity_protected".into(),
         DECIDED => "decided".into(),
         d => {
             let p = ConsentPurpose::ALL
@@ -76,6 +84,14 @@ fn nth<T: Copy>(
     rest: &'static str,
 ) -> &'static str {
     all.get(i).map_or(rest, |v| name(*v))
+}
+
+fn or_none_name<T: Copy>(all: &[T], i: usize, name: impl Fn(T) -> &'static str) -> &'static str {
+    match all.get(i) {
+        Some(v) => name(*v),
+        None if i == all.len() => "none",
+        None => "n/a",
+    }
 }
 
 /// The text of value `i` of a dimension.
@@ -97,7 +113,12 @@ pub fn value_name(dim: usize, i: usize) -> &'static str {
         ARRANGEMENT => nth(Arrangement::ALL, i, Arrangement::as_str, "none"),
         DECIDED => nth(Outcome::ALL, i, Outcome::as_str, "none"),
         COURT_ORDER | IMMINENT | CONFIRMED | LIFE_THREATENING | ONGOING_RISK | CAN_CONSENT
-        | PROTECTED | PARENTAL => BOOLS.get(i).copied().unwrap_or("none"),
+        | PROTECTED | CARES_FOR_CHILDREN | ASKING_PARTY | INFORM_UNSAFE | PR_ELSEWHERE
+        | IDENTITY_PROTECTED => BOOLS.get(i).copied().unwrap_or("none"),
+        // The values, then "none" (the event has none), then n/a.
+        COMPULSION => or_none_name(Compulsion::ALL, i, Compulsion::as_str),
+        ON_BEHALF_OF => or_none_name(Authority::ALL, i, Authority::as_str),
+        CLIENT_ROLE => or_none_name(ClientRole::ALL, i, ClientRole::as_str),
         _ => CONSENT_STATES.get(i).copied().unwrap_or("none"),
     }
 }
@@ -142,7 +163,10 @@ impl Policy {
     pub fn to_cedar_disclosure(&self) -> String {
         let rules = self.compiled();
         let mut order: Vec<usize> = (0..rules.len())
-            .filter(|&i| rules[i].outcome.is_some() && rules[i].satisfiable())
+            // Correcting duties only turn one non-disclosure into another
+            // (seek-consent into escalate), so they never change the
+            // disclosure question and are left out.
+            .filter(|&i| rules[i].outcome.is_some() && !rules[i].corrects && rules[i].satisfiable())
             .collect();
         order.sort_by(|&a, &b| winning_order(&rules[a], &rules[b]).then(a.cmp(&b)));
         let mut out = format!(

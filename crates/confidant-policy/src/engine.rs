@@ -16,20 +16,26 @@
 //!    before disclose before emergency), then file order. The first that
 //!    holds decides the outcome and contributes its obligations and
 //!    recipients.
-//! 2. Every additive rule (no `outcome`) that holds, including on the
+//! 2. Correcting duties (baseline duties with an `outcome` and a
+//!    `when.decided` condition) that hold on the outcome decided replace
+//!    it, in the same order (a client who cannot consent is never asked
+//!    to; MCA 2005 s.4).
+//! 3. Every additive rule (no `outcome`) that holds, including on the
 //!    outcome just decided (`when.decided`), adds its obligations and
 //!    recipients.
-//! 3. Forbidden recipients of every contributing rule are removed. A rule
-//!    may not forbid a recipient a legal duty names where the two can
+//! 4. Forbidden recipients and forbidden obligations of every contributing
+//!    rule are removed. A rule may not forbid a recipient a legal duty
+//!    names, or an obligation a legal duty attaches, where the two can
 //!    apply together: that policy does not load.
-//! 4. `requester` also names the one who asked (`police`, `solicitor`...).
+//! 5. `requester` also names the one who asked (`police`, `solicitor`...).
 
 use crate::PolicyError;
-use crate::format::{AgeBand, ConsentCond, CrimeCond, When};
+use crate::format::{AgeBand, ConsentCond, CrimeCond, OrNone, When};
 use confidant_core::decision::{Decision, FiredRule, Obligation, Outcome, Recipient};
 use confidant_core::situation::{
-    ADULT_FROM_AGE, Arrangement, AsksFor, CAPACITY_PRESUMED_FROM_AGE, Capacity, ConcernAbout,
-    Consent, Crime, Event, EventKind, Relationship, Requester, Situation, UseFor,
+    ADULT_FROM_AGE, Arrangement, AsksFor, Authority, CAPACITY_PRESUMED_FROM_AGE, Capacity,
+    ClientRole, Compulsion, ConcernAbout, Consent, Crime, Event, EventKind, Relationship,
+    Requester, Situation, UseFor,
 };
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use std::sync::Arc;
@@ -51,8 +57,15 @@ pub(crate) const CAN_CONSENT: usize = 13;
 pub(crate) const RELATIONSHIP: usize = 14;
 pub(crate) const ARRANGEMENT: usize = 15;
 pub(crate) const PROTECTED: usize = 16;
-pub(crate) const PARENTAL: usize = 17;
-pub(crate) const CONSENT0: usize = 18;
+pub(crate) const CARES_FOR_CHILDREN: usize = 17;
+pub(crate) const COMPULSION: usize = 18;
+pub(crate) const ON_BEHALF_OF: usize = 19;
+pub(crate) const ASKING_PARTY: usize = 20;
+pub(crate) const CLIENT_ROLE: usize = 21;
+pub(crate) const INFORM_UNSAFE: usize = 22;
+pub(crate) const PR_ELSEWHERE: usize = 23;
+pub(crate) const IDENTITY_PROTECTED: usize = 24;
+pub(crate) const CONSENT0: usize = 25;
 pub(crate) const DECIDED: usize = CONSENT0 + N_PURPOSES;
 pub(crate) const NDIMS: usize = DECIDED + 1;
 
@@ -74,7 +87,11 @@ pub(crate) const fn domain(dim: usize) -> u32 {
     match dim {
         KIND => 3,
         FROM => Requester::ALL.len() as u32 + 1,
-        COURT_ORDER | IMMINENT | CONFIRMED | LIFE_THREATENING | ONGOING_RISK => 3,
+        COURT_ORDER | IMMINENT | CONFIRMED | LIFE_THREATENING | ONGOING_RISK | ASKING_PARTY => 3,
+        // The values, then "none", then n/a.
+        COMPULSION => Compulsion::ALL.len() as u32 + 2,
+        ON_BEHALF_OF => Authority::ALL.len() as u32 + 2,
+        CLIENT_ROLE => ClientRole::ALL.len() as u32 + 2,
         ASKS_FOR => AsksFor::ALL.len() as u32 + 1,
         ABOUT => ConcernAbout::ALL.len() as u32 + 1,
         // Crimes, then "unspecified", then n/a.
@@ -82,7 +99,8 @@ pub(crate) const fn domain(dim: usize) -> u32 {
         USE_FOR => UseFor::ALL.len() as u32 + 1,
         AGE => 3,
         CAPACITY => Capacity::ALL.len() as u32,
-        CAN_CONSENT | PROTECTED | PARENTAL => 2,
+        CAN_CONSENT | PROTECTED | CARES_FOR_CHILDREN | INFORM_UNSAFE | PR_ELSEWHERE
+        | IDENTITY_PROTECTED => 2,
         RELATIONSHIP => Relationship::ALL.len() as u32,
         ARRANGEMENT => Arrangement::ALL.len() as u32,
         DECIDED => Outcome::ALL.len() as u32,
@@ -98,7 +116,9 @@ pub(crate) const fn full(dim: usize) -> u32 {
 pub(crate) const fn na(dim: usize) -> Option<u32> {
     match dim {
         FROM | COURT_ORDER | ASKS_FOR | ABOUT | IMMINENT | CONFIRMED | CRIME | LIFE_THREATENING
-        | ONGOING_RISK | USE_FOR => Some(domain(dim) - 1),
+        | ONGOING_RISK | USE_FOR | COMPULSION | ON_BEHALF_OF | ASKING_PARTY | CLIENT_ROLE => {
+            Some(domain(dim) - 1)
+        }
         _ => None,
     }
 }
@@ -106,8 +126,10 @@ pub(crate) const fn na(dim: usize) -> Option<u32> {
 /// The event kind a dimension belongs to.
 pub(crate) const fn dim_kind(dim: usize) -> Option<EventKind> {
     match dim {
-        FROM | COURT_ORDER | ASKS_FOR => Some(EventKind::Request),
-        ABOUT | IMMINENT | CONFIRMED | CRIME | LIFE_THREATENING | ONGOING_RISK => {
+        FROM | COURT_ORDER | ASKS_FOR | COMPULSION | ON_BEHALF_OF | ASKING_PARTY => {
+            Some(EventKind::Request)
+        }
+        ABOUT | IMMINENT | CONFIRMED | CRIME | LIFE_THREATENING | ONGOING_RISK | CLIENT_ROLE => {
             Some(EventKind::Concern)
         }
         USE_FOR => Some(EventKind::Use),
@@ -116,6 +138,20 @@ pub(crate) const fn dim_kind(dim: usize) -> Option<EventKind> {
 }
 
 pub(crate) const CRIME_UNSPECIFIED: u32 = Crime::ALL.len() as u32;
+
+/// The fact index of an optional value: the value, or "none" after them.
+fn or_none<T: Copy>(v: Option<T>, all: &[T], index: impl Fn(T) -> u32) -> u32 {
+    v.map_or(all.len() as u32, index)
+}
+
+fn or_none_mask<T: Copy>(
+    values: &[OrNone<T>],
+    dim: usize,
+    all: &[T],
+    index: impl Fn(T) -> u32,
+) -> u32 {
+    set_mask(values, dim, |v: OrNone<T>| or_none(v.0, all, &index))
+}
 
 pub(crate) fn purpose_index(p: ConsentPurpose) -> usize {
     p as usize
@@ -164,6 +200,14 @@ fn consent_mask(states: &[ConsentCond]) -> u32 {
 
 /// Compiles conditions to normalised masks.
 pub(crate) fn compile_when(w: &When) -> Masks {
+    let mut m = compile_when_raw(w);
+    normalise(&mut m);
+    m
+}
+
+/// Compiles conditions to masks as written (not normalised): which
+/// dimensions a rule's author constrained.
+pub(crate) fn compile_when_raw(w: &When) -> Masks {
     let mut m = [0u32; NDIMS];
     m[KIND] = set_mask(&w.kind.0, KIND, |k: EventKind| k as u32);
     m[FROM] = set_mask(&w.from.0, FROM, |v: Requester| v as u32);
@@ -185,7 +229,16 @@ pub(crate) fn compile_when(w: &When) -> Masks {
     m[RELATIONSHIP] = set_mask(&w.relationship.0, RELATIONSHIP, |v: Relationship| v as u32);
     m[ARRANGEMENT] = set_mask(&w.arrangement.0, ARRANGEMENT, |v: Arrangement| v as u32);
     m[PROTECTED] = bool_mask(w.protected, PROTECTED);
-    m[PARENTAL] = bool_mask(w.parental_responsibility, PARENTAL);
+    m[CARES_FOR_CHILDREN] = bool_mask(w.cares_for_children, CARES_FOR_CHILDREN);
+    m[COMPULSION] = or_none_mask(&w.compulsion.0, COMPULSION, Compulsion::ALL, |v| v as u32);
+    m[ON_BEHALF_OF] = or_none_mask(&w.on_behalf_of.0, ON_BEHALF_OF, Authority::ALL, |v| {
+        v as u32
+    });
+    m[ASKING_PARTY] = bool_mask(w.asking_party, ASKING_PARTY);
+    m[CLIENT_ROLE] = or_none_mask(&w.client_role.0, CLIENT_ROLE, ClientRole::ALL, |v| v as u32);
+    m[INFORM_UNSAFE] = bool_mask(w.inform_client_unsafe, INFORM_UNSAFE);
+    m[PR_ELSEWHERE] = bool_mask(w.parental_responsibility_held_elsewhere, PR_ELSEWHERE);
+    m[IDENTITY_PROTECTED] = bool_mask(w.identity_protected, IDENTITY_PROTECTED);
     for p in ConsentPurpose::ALL {
         m[CONSENT0 + purpose_index(*p)] = full(CONSENT0);
     }
@@ -193,7 +246,6 @@ pub(crate) fn compile_when(w: &When) -> Masks {
         m[CONSENT0 + purpose_index(key.0)] = consent_mask(&states.0);
     }
     m[DECIDED] = set_mask(&w.decided.0, DECIDED, |v: Outcome| v as u32);
-    normalise(&mut m);
     m
 }
 
@@ -254,6 +306,11 @@ pub(crate) struct CompiledRule {
     pub obligations: u32,
     pub recipients: u32,
     pub forbid: u32,
+    pub forbid_obligations: u32,
+    /// A legal duty with an outcome that looks at the outcome already
+    /// decided and replaces it (a client who cannot consent is never asked
+    /// to: MCA 2005 s.4).
+    pub corrects: bool,
     pub masks: Masks,
     /// The constrained dimensions only, for fast matching.
     pub sparse: Vec<(u8, u32)>,
@@ -399,11 +456,20 @@ pub(crate) fn facts(s: &Situation) -> Facts {
     f[LIFE_THREATENING] = 2;
     f[ONGOING_RISK] = 2;
     f[USE_FOR] = na(USE_FOR).unwrap_or(0) as u8;
+    f[COMPULSION] = na(COMPULSION).unwrap_or(0) as u8;
+    f[ON_BEHALF_OF] = na(ON_BEHALF_OF).unwrap_or(0) as u8;
+    f[ASKING_PARTY] = 2;
+    f[CLIENT_ROLE] = na(CLIENT_ROLE).unwrap_or(0) as u8;
+    f[INFORM_UNSAFE] = 0;
     match &s.event {
         Event::Request(r) => {
             f[FROM] = r.from as u8;
             f[COURT_ORDER] = r.court_order as u8;
             f[ASKS_FOR] = r.asks_for as u8;
+            f[COMPULSION] = or_none(r.compulsion, Compulsion::ALL, |v| v as u32) as u8;
+            f[ON_BEHALF_OF] = or_none(r.on_behalf_of, Authority::ALL, |v| v as u32) as u8;
+            f[ASKING_PARTY] = s.asking_party.is_some() as u8;
+            f[INFORM_UNSAFE] = r.inform_client_unsafe as u8;
         }
         Event::Concern(c) => {
             f[ABOUT] = c.about as u8;
@@ -414,6 +480,8 @@ pub(crate) fn facts(s: &Situation) -> Facts {
             }
             f[LIFE_THREATENING] = c.life_threatening as u8;
             f[ONGOING_RISK] = c.ongoing_risk as u8;
+            f[CLIENT_ROLE] = or_none(c.client_role, ClientRole::ALL, |v| v as u32) as u8;
+            f[INFORM_UNSAFE] = c.inform_client_unsafe as u8;
         }
         Event::Use(u) => f[USE_FOR] = *u as u8,
     }
@@ -431,7 +499,9 @@ pub(crate) fn facts(s: &Situation) -> Facts {
     f[RELATIONSHIP] = client.relationship as u8;
     f[ARRANGEMENT] = client.arrangement as u8;
     f[PROTECTED] = client.protected as u8;
-    f[PARENTAL] = client.parental_responsibility as u8;
+    f[CARES_FOR_CHILDREN] = client.cares_for_children as u8;
+    f[PR_ELSEWHERE] = client.parental_responsibility_held_elsewhere as u8;
+    f[IDENTITY_PROTECTED] = client.identity_protected as u8;
 
     let states = if client.is_joint() {
         // Joint work: the client-level consents apply to nobody.
@@ -492,6 +562,9 @@ pub(crate) struct RuleSet {
     pub decisive: [Vec<u16>; 3],
     /// Per event kind: additive rule indices in file order.
     pub additive: [Vec<u16>; 3],
+    /// Per event kind: correcting duties (outcome and `decided`), in
+    /// winning order.
+    pub corrections: [Vec<u16>; 3],
 }
 
 impl RuleSet {
@@ -502,6 +575,8 @@ impl RuleSet {
         let mut order: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].outcome.is_some())
             .collect();
+        // Corrections are ordered like decisive rules, but run after the
+        // decision.
         order.sort_by(|&a, &b| winning_order(&rules[a], &rules[b]).then(a.cmp(&b)));
         let mut set = RuleSet {
             rules,
@@ -512,7 +587,12 @@ impl RuleSet {
             let admits = |r: &CompiledRule| r.masks[KIND] & (1 << k) != 0 && r.satisfiable();
             set.decisive[k] = order
                 .iter()
-                .filter(|&&i| admits(&set.rules[i]))
+                .filter(|&&i| admits(&set.rules[i]) && !set.rules[i].corrects)
+                .map(|&i| i as u16)
+                .collect();
+            set.corrections[k] = order
+                .iter()
+                .filter(|&&i| admits(&set.rules[i]) && set.rules[i].corrects)
                 .map(|&i| i as u16)
                 .collect();
             set.additive[k] = (0..set.rules.len())
@@ -533,23 +613,43 @@ impl RuleSet {
             .map(|&i| &rules[usize::from(i)])
             .find(|r| r.holds(&facts))
             .ok_or(PolicyError::NoDecision)?;
-        let outcome = winner.outcome.ok_or(PolicyError::NoDecision)?;
+        let mut outcome = winner.outcome.ok_or(PolicyError::NoDecision)?;
         facts.0[DECIDED] = outcome as u8;
 
         let mut obligations = winner.obligations;
         let mut recipients = winner.recipients;
         let mut forbid = winner.forbid;
+        let mut forbid_obligations = winner.forbid_obligations;
         let mut fired = Vec::with_capacity(8);
         fired.push(winner);
+        // A correcting duty that holds on the decided outcome replaces it;
+        // each runs at most once, in winning order, and sees the outcome
+        // the previous one left.
+        for &i in &self.corrections[kind] {
+            let r = &rules[usize::from(i)];
+            if let Some(o) = r.outcome
+                && r.holds(&facts)
+            {
+                outcome = o;
+                facts.0[DECIDED] = o as u8;
+                obligations |= r.obligations;
+                recipients |= r.recipients;
+                forbid |= r.forbid;
+                forbid_obligations |= r.forbid_obligations;
+                fired.push(r);
+            }
+        }
         for &i in &self.additive[kind] {
             let r = &rules[usize::from(i)];
             if r.holds(&facts) {
                 obligations |= r.obligations;
                 recipients |= r.recipients;
                 forbid |= r.forbid;
+                forbid_obligations |= r.forbid_obligations;
                 fired.push(r);
             }
         }
+        obligations &= !forbid_obligations;
         let requester = 1u32 << (Recipient::Requester as u32);
         if let Event::Request(req) = &situation.event {
             let asker = 1u32 << (Recipient::for_requester(req.from) as u32);

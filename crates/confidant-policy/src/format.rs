@@ -23,7 +23,8 @@
 
 use confidant_core::decision::{Obligation, Outcome, Recipient};
 use confidant_core::situation::{
-    Arrangement, AsksFor, Capacity, ConcernAbout, EventKind, Relationship, Requester, UseFor,
+    Arrangement, AsksFor, Authority, Capacity, ClientRole, Compulsion, ConcernAbout, EventKind,
+    Relationship, Requester, UseFor,
 };
 use confidant_core::vocab::{ConsentPurpose, UnknownValue};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -118,11 +119,37 @@ pub struct RuleDef {
     /// Recipients that must not receive anything when this rule applies.
     #[serde(default)]
     pub forbid_recipients: Vec<Recipient>,
+    /// Obligations that must be absent when this rule applies, whoever adds
+    /// them (e.g. `inform-client` where telling the client would tip off a
+    /// suspect: Terrorism Act 2000 s.39). Removed last, like forbidden
+    /// recipients.
+    #[serde(default)]
+    pub forbid_obligations: Vec<Obligation>,
     #[serde(default)]
     pub when: When,
     /// One plain-English sentence for the client-facing statement.
     #[serde(default)]
     pub explain: Option<String>,
+    /// Under which heading of the client statement `explain` goes, when
+    /// the default (by outcome) would mislead: a conversation before a
+    /// possible disclosure is a limit of confidentiality, not something
+    /// that "stays private".
+    #[serde(default)]
+    pub explain_under: Option<StatementHeading>,
+}
+
+/// A heading of the client-facing statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementHeading {
+    /// What stays private.
+    Private,
+    /// When information may be shared.
+    Shared,
+    /// What the law requires.
+    Law,
+    /// How we share, and what you will be told.
+    How,
 }
 
 fn default_priority() -> i32 {
@@ -226,6 +253,36 @@ impl CrimeCond {
     }
 }
 
+/// An optional vocabulary value as a condition: a value, or `none` for an
+/// event that does not have one (no compulsion, nobody acting for the
+/// client, the client's role not stated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrNone<T>(pub Option<T>);
+
+impl<T: FromStr<Err = UnknownValue>> FromStr for OrNone<T> {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "none" {
+            return Ok(OrNone(None));
+        }
+        s.parse()
+            .map(|v| OrNone(Some(v)))
+            .map_err(|mut e: UnknownValue| {
+                e.expected = "a value of this field, or none";
+                e
+            })
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for OrNone<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => f.write_str("none"),
+        }
+    }
+}
+
 /// A set of values written either as one string or as a list of strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Set<T>(pub Vec<T>);
@@ -309,8 +366,35 @@ pub struct When {
     pub arrangement: Set<Arrangement>,
     #[serde(default)]
     pub protected: Option<bool>,
+    /// The client cares for children (FORMAT v1's `parental_responsibility`,
+    /// still accepted with this meaning).
+    #[serde(default, alias = "parental_responsibility")]
+    pub cares_for_children: Option<bool>,
+    /// The client is a child for whom someone else holds parental
+    /// responsibility.
     #[serde(default)]
-    pub parental_responsibility: Option<bool>,
+    pub parental_responsibility_held_elsewhere: Option<bool>,
+    /// The client's identity (not only whereabouts) must be protected.
+    #[serde(default)]
+    pub identity_protected: Option<bool>,
+    /// Requests: a statutory compulsion other than a court order, or `none`.
+    #[serde(default)]
+    pub compulsion: Set<OrNone<Compulsion>>,
+    /// Requests: the authority of someone asking on the client's behalf, or
+    /// `none`.
+    #[serde(default)]
+    pub on_behalf_of: Set<OrNone<Authority>>,
+    /// Requests: whether a party to the couple or group record is asking.
+    #[serde(default)]
+    pub asking_party: Option<bool>,
+    /// Concerns: the client's role (victim, perpetrator, witness), or `none`
+    /// when not stated.
+    #[serde(default)]
+    pub client_role: Set<OrNone<ClientRole>>,
+    /// Requests and concerns: telling the client would put someone at risk
+    /// or prejudice an investigation.
+    #[serde(default)]
+    pub inform_client_unsafe: Option<bool>,
     /// Consent state per purpose.
     #[serde(default)]
     pub consent: BTreeMap<ConsentPurposeKey, Set<ConsentCond>>,

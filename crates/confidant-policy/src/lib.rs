@@ -28,7 +28,7 @@ use crate::engine::{
     obligation_bits, overlaps, recipient_bits, sparse, specificity,
 };
 use crate::format::{PolicyFile, RuleDef};
-use confidant_core::decision::{Decision, Recipient};
+use confidant_core::decision::{Decision, Obligation, Recipient};
 use confidant_core::situation::{EventKind, Situation, SituationError};
 use std::sync::Arc;
 
@@ -88,6 +88,14 @@ pub enum PolicyError {
     ForbidsLegalDuty {
         rule: String,
         recipient: Recipient,
+        duty: String,
+    },
+    #[error(
+        "rule `{rule}` forbids the obligation `{obligation}`, which the legal duty `{duty}` requires in situations both apply to"
+    )]
+    ForbidsDutyObligation {
+        rule: String,
+        obligation: Obligation,
         duty: String,
     },
     #[error("`disable` names `{0}`, which is not a rule of the uk-law baseline")]
@@ -223,7 +231,7 @@ impl Policy {
             if r.source.trim().is_empty() {
                 return Err(PolicyError::MissingSource(r.id.clone()));
             }
-            if r.outcome.is_some() && !r.when.decided.0.is_empty() {
+            if r.outcome.is_some() && !r.when.decided.0.is_empty() && !r.duty {
                 return Err(PolicyError::DecidedOnDecisiveRule(r.id.clone()));
             }
             if r.recipients.contains(&Recipient::Requester) && info.masks[KIND] & !request_only != 0
@@ -245,6 +253,8 @@ impl Policy {
                     obligations: obligation_bits(&r.obligations),
                     recipients: recipient_bits(&r.recipients),
                     forbid: recipient_bits(&r.forbid_recipients),
+                    forbid_obligations: obligation_bits(&r.forbid_obligations),
+                    corrects: r.outcome.is_some() && !r.when.decided.0.is_empty(),
                     masks: info.masks,
                     sparse: sparse(&info.masks),
                     specificity: specificity(&info.masks),
@@ -302,6 +312,27 @@ fn check_duties_not_forbidden(infos: &[RuleInfo]) -> Result<(), PolicyError> {
                 return Err(PolicyError::ForbidsLegalDuty {
                     rule: other.def.id.clone(),
                     recipient,
+                    duty: duty.def.id.clone(),
+                });
+            }
+        }
+        // Nor may it strip an obligation a duty attaches (an organisation
+        // adds to the law, never takes from it).
+        let required = obligation_bits(&duty.def.obligations);
+        for other in infos
+            .iter()
+            .filter(|r| !r.from_baseline && !r.def.forbid_obligations.is_empty())
+        {
+            let clash = required & obligation_bits(&other.def.forbid_obligations);
+            if clash != 0 && overlaps(&duty.masks, &other.masks) {
+                let obligation = Obligation::ALL
+                    .iter()
+                    .copied()
+                    .find(|o| clash & (1 << (*o as u32)) != 0)
+                    .unwrap_or(Obligation::DocumentDecision);
+                return Err(PolicyError::ForbidsDutyObligation {
+                    rule: other.def.id.clone(),
+                    obligation,
                     duty: duty.def.id.clone(),
                 });
             }

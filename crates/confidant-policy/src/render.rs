@@ -3,7 +3,7 @@
 //! confidentiality" statement, in plain English, in Markdown or HTML).
 
 use crate::engine::overlaps;
-use crate::format::{ContactRole, When};
+use crate::format::{ContactRole, StatementHeading, When};
 use crate::{Policy, RuleInfo};
 use confidant_core::decision::{Obligation, Outcome, Recipient};
 use std::fmt::Write as _;
@@ -39,6 +39,7 @@ pub fn recipient_plain(r: Recipient) -> &'static str {
         Recipient::Media => "the media",
         Recipient::ProfessionalBody => "a professional or complaints body",
         Recipient::TeachingGroup => "a teaching group (without your name)",
+        Recipient::SignificantOther => "the person closest to you (your significant other)",
     }
 }
 
@@ -66,6 +67,13 @@ pub fn obligation_plain(o: Obligation) -> &'static str {
         }
         Obligation::ConsultAdvisors => "consult advisors",
         Obligation::BestInterests => "decide in the person's best interests",
+        Obligation::ProtectIdentity => "never reveal who the person is",
+        Obligation::MakeRepresentations => {
+            "make representations about the scope of the order or notice"
+        }
+        Obligation::HealthProfessionalOpinion => {
+            "obtain an appropriate health professional's opinion before withholding for serious harm"
+        }
     }
 }
 
@@ -112,7 +120,25 @@ pub fn when_text(w: &When) -> String {
     set!(w.relationship, "relationship");
     set!(w.arrangement, "arrangement");
     flag!(w.protected, "protected");
-    flag!(w.parental_responsibility, "parental_responsibility");
+    flag!(w.cares_for_children, "cares_for_children");
+    flag!(
+        w.parental_responsibility_held_elsewhere,
+        "parental_responsibility_held_elsewhere"
+    );
+    flag!(w.identity_protected, "identity_protected");
+    macro_rules! or_none {
+        ($field:expr, $name:literal) => {
+            if !$field.0.is_empty() {
+                let v: Vec<String> = $field.0.iter().map(|x| x.to_string()).collect();
+                parts.push(format!("{} = {}", $name, v.join(" | ")));
+            }
+        };
+    }
+    or_none!(w.compulsion, "compulsion");
+    or_none!(w.on_behalf_of, "on_behalf_of");
+    flag!(w.asking_party, "asking_party");
+    or_none!(w.client_role, "client_role");
+    flag!(w.inform_client_unsafe, "inform_client_unsafe");
     for (k, v) in &w.consent {
         let states: Vec<&str> = v.0.iter().map(|x| x.as_str()).collect();
         parts.push(format!("consent {} = {}", k.0, states.join(" | ")));
@@ -166,7 +192,13 @@ impl Policy {
         let mut shared = Vec::new();
         let mut how = Vec::new();
         let mut law = Vec::new();
+        // The baseline's defaults, where the organisation's policy is
+        // silent: said separately, so the statement never presents the
+        // law's general rules (and their recipients) as the organisation's
+        // own practice.
+        let mut defaults = Vec::new();
         let mut recipients: Vec<Recipient> = Vec::new();
+        let mut default_recipients: Vec<Recipient> = Vec::new();
         let mut tells_client = false;
         // The organisation's own sentences first, then the law's.
         let ordered = self
@@ -174,33 +206,54 @@ impl Policy {
             .iter()
             .filter(|r| !r.from_baseline)
             .chain(self.rules.iter().filter(|r| r.from_baseline));
+        let is_baseline = self.file.policy.extends.is_none();
         for info in ordered {
             let r = &info.def;
             if self.default_overridden(info) {
                 continue;
             }
-            if r.obligations.contains(&Obligation::InformClient) {
+            let is_default = info.from_baseline && !r.duty && !is_baseline;
+            if r.obligations.contains(&Obligation::InformClient) && !is_default {
                 tells_client = true;
             }
             if matches!(
                 r.outcome,
                 Some(Outcome::Disclose | Outcome::Emergency | Outcome::Escalate)
-            ) {
+            ) || (r.outcome.is_none() && !r.recipients.is_empty())
+            {
+                let list = if is_default {
+                    &mut default_recipients
+                } else {
+                    &mut recipients
+                };
                 for rc in &r.recipients {
-                    if !recipients.contains(rc) && *rc != Recipient::Client {
-                        recipients.push(*rc);
+                    if !list.contains(rc) && *rc != Recipient::Client {
+                        list.push(*rc);
                     }
                 }
             }
             let Some(text) = &r.explain else { continue };
-            let target = match r.outcome {
-                _ if r.duty => &mut law,
-                Some(Outcome::Withhold | Outcome::SeekConsent) => &mut private,
-                Some(_) => &mut shared,
-                None => &mut how,
+            let heading = r.explain_under.unwrap_or(match r.outcome {
+                _ if r.duty => StatementHeading::Law,
+                Some(Outcome::Withhold | Outcome::SeekConsent) => StatementHeading::Private,
+                Some(_) => StatementHeading::Shared,
+                None => StatementHeading::How,
+            });
+            // The unconditional default (what stays confidential otherwise)
+            // is the general rule of every policy, not a silent-policy
+            // default.
+            let unconditional = info.masks == crate::engine::compile_when(&When::default());
+            let target = match heading {
+                _ if is_default && unconditional => &mut private,
+                _ if is_default && heading != StatementHeading::Law => &mut defaults,
+                StatementHeading::Private => &mut private,
+                StatementHeading::Shared => &mut shared,
+                StatementHeading::Law => &mut law,
+                StatementHeading::How => &mut how,
             };
             push_unique(target, text);
         }
+        default_recipients.retain(|r| !recipients.contains(r));
         let mut sections = vec![Section {
             title: "Confidentiality",
             paragraphs: intro,
@@ -228,7 +281,15 @@ impl Policy {
             paragraphs: vec![],
             bullets: law,
         });
+        if !defaults.is_empty() {
+            sections.push(Section {
+                title: "Where this policy says nothing, the law's general rules apply",
+                paragraphs: vec![],
+                bullets: defaults,
+            });
+        }
         recipients.sort();
+        default_recipients.sort();
         sections.push(Section {
             title: "Who it may be shared with",
             paragraphs: vec![
@@ -239,6 +300,20 @@ impl Policy {
                 .map(|r| recipient_plain(*r).to_string())
                 .collect(),
         });
+        if !default_recipients.is_empty() {
+            let names: Vec<&str> = default_recipients
+                .iter()
+                .map(|r| recipient_plain(*r))
+                .collect();
+            sections.push(Section {
+                title: "Others the law's general rules may involve",
+                paragraphs: vec![format!(
+                    "This policy does not name them, but where it says nothing the law's general rules may involve: {}.",
+                    names.join(", ")
+                )],
+                bullets: vec![],
+            });
+        }
         let mut told = how;
         if tells_client {
             told.insert(
@@ -251,8 +326,19 @@ impl Policy {
             paragraphs: vec![],
             bullets: told,
         });
-        let retention: Vec<String> = if self.file.retention.is_empty() {
-            self.baseline.retention.iter().map(retention_text).collect()
+        let retention: Vec<String> = if self.file.retention.is_empty() && !is_baseline {
+            let mut v = vec![
+                "This policy does not set how long records are kept, so the default applies:"
+                    .to_string(),
+            ];
+            v.extend(self.baseline.retention.iter().map(default_retention_text));
+            v
+        } else if self.file.retention.is_empty() {
+            self.baseline
+                .retention
+                .iter()
+                .map(default_retention_text)
+                .collect()
         } else {
             self.file.retention.iter().map(retention_text).collect()
         };
@@ -274,6 +360,39 @@ impl Policy {
                         None => c.name.clone(),
                     })
                     .collect(),
+            });
+        }
+        if !self.file.communication.is_empty() {
+            sections.push(Section {
+                title: "How we look after your information",
+                paragraphs: vec![],
+                bullets: self
+                    .file
+                    .communication
+                    .iter()
+                    .map(|c| c.text.clone())
+                    .collect(),
+            });
+        }
+        let contacts: Vec<String> = self
+            .file
+            .contacts
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.role,
+                    ContactRole::PolicyContact
+                        | ContactRole::SafeguardingOfficer
+                        | ContactRole::DeputySafeguardingOfficer
+                )
+            })
+            .map(contact_text)
+            .collect();
+        if !contacts.is_empty() {
+            sections.push(Section {
+                title: "Who to contact",
+                paragraphs: vec![],
+                bullets: contacts,
             });
         }
         let urgent: Vec<String> = self
@@ -443,7 +562,7 @@ impl Policy {
         if self.file.retention.is_empty() {
             let _ = writeln!(
                 out,
-                "This policy sets no retention period; the uk-law default applies:\n"
+                "This policy sets no retention period; the uk-law default applies (a default, not this organisation's choice):\n"
             );
             for r in &self.baseline.retention {
                 let _ = writeln!(out, "- {} (source: {})", retention_text(r), r.source);
@@ -489,13 +608,49 @@ impl Policy {
     }
 }
 
-fn retention_text(r: &crate::format::RetentionDef) -> String {
-    let period = if r.months % 12 == 0 {
-        let y = r.months / 12;
+/// A contact as the client sees it: its role, name, phone, email, note.
+fn contact_text(c: &crate::format::ContactDef) -> String {
+    let mut s = format!("{}: {}", c.role.label(), c.name);
+    if let Some(p) = &c.phone {
+        let _ = write!(s, ", {p}");
+    }
+    if let Some(e) = &c.email {
+        let _ = write!(s, ", {e}");
+    }
+    if let Some(n) = &c.note {
+        let _ = write!(s, " ({})", n.trim_end_matches('.'));
+    }
+    s
+}
+
+/// A default retention period, labelled as a default.
+fn default_retention_text(r: &crate::format::RetentionDef) -> String {
+    let mut s = format!(
+        "By default, {} are kept for {}",
+        r.record,
+        period_text(r.months)
+    );
+    if let Some(from) = &r.from {
+        let _ = write!(s, " after {from}");
+    }
+    if let Some(then) = &r.then {
+        let _ = write!(s, ", then {then}");
+    }
+    s.push('.');
+    s
+}
+
+fn period_text(months: u32) -> String {
+    if months % 12 == 0 {
+        let y = months / 12;
         format!("{y} year{}", if y == 1 { "" } else { "s" })
     } else {
-        format!("{} months", r.months)
-    };
+        format!("{months} months")
+    }
+}
+
+fn retention_text(r: &crate::format::RetentionDef) -> String {
+    let period = period_text(r.months);
     let mut s = format!("{}: kept for {period}", capitalise(&r.record));
     if let Some(from) = &r.from {
         let _ = write!(s, " after {from}");
@@ -518,6 +673,9 @@ fn capitalise(s: &str) -> String {
 fn rule_text(out: &mut String, info: &RuleInfo) {
     let r = &info.def;
     let head = match r.outcome {
+        Some(o) if r.duty && !r.when.decided.0.is_empty() => {
+            format!("legal duty: corrects the decided outcome to {o}")
+        }
         Some(o) if r.duty => format!("legal duty: {o}"),
         Some(o) => format!("priority {}: {o}", r.priority),
         None if r.duty => "legal duty: adds".to_string(),
@@ -536,6 +694,10 @@ fn rule_text(out: &mut String, info: &RuleInfo) {
     if !r.forbid_recipients.is_empty() {
         let v: Vec<&str> = r.forbid_recipients.iter().map(|o| o.as_str()).collect();
         let _ = writeln!(out, "- Never to: {}", list(&v));
+    }
+    if !r.forbid_obligations.is_empty() {
+        let v: Vec<&str> = r.forbid_obligations.iter().map(|o| o.as_str()).collect();
+        let _ = writeln!(out, "- Never with: {}", list(&v));
     }
     let _ = writeln!(out, "- Source: {}\n", r.source);
 }

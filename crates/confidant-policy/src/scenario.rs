@@ -33,6 +33,10 @@ pub struct Expect {
     pub recipients: Vec<String>,
     #[serde(default)]
     pub not_recipients: Vec<String>,
+    /// Extension of FORMAT v1: obligations that must be absent (e.g.
+    /// `inform-client` where telling the client would tip them off).
+    #[serde(default)]
+    pub not_obligations: Vec<Obligation>,
 }
 
 /// A scenario file that cannot be used, with the field at fault.
@@ -94,6 +98,11 @@ impl Scenario {
                 out.push(format!("missing obligation {o}"));
             }
         }
+        for o in &expect.not_obligations {
+            if decision.obligations.contains(o) {
+                out.push(format!("unexpected obligation {o}"));
+            }
+        }
         let has = |name: &str| decision.recipients.iter().any(|r| r.as_str() == name);
         for r in &expect.recipients {
             if !has(r) {
@@ -124,7 +133,7 @@ mod tests {
     const OK: &str = r#"{
         "name": "n", "policy": "ukcp", "source": "s",
         "situation": {"client": {}, "consents": [], "event": {"kind": "request", "from": "police", "court_order": false, "asks_for": "notes"}},
-        "expect": {"outcome": "seek-consent", "obligations": ["document-decision"], "not_recipients": ["police"]}
+        "expect": {"outcome": "seek-consent", "obligations": ["document-decision"], "not_recipients": ["police"], "not_obligations": ["inform-client"]}
     }"#;
 
     #[test]
@@ -162,12 +171,16 @@ mod tests {
         let s = Scenario::from_json_str(OK).unwrap();
         let d = Decision {
             outcome: Outcome::Disclose,
-            obligations: vec![],
+            obligations: vec![Obligation::InformClient],
             recipients: vec![Recipient::Police],
             rules: vec![],
         };
         let m = s.mismatches(&d);
-        assert_eq!(m.len(), 3, "{m:?}");
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(
+            m.iter().any(|x| x == "unexpected obligation inform-client"),
+            "{m:?}"
+        );
         let d = Decision {
             outcome: Outcome::SeekConsent,
             obligations: vec![Obligation::DocumentDecision, Obligation::MinimumNecessary],

@@ -35,11 +35,10 @@ fn builtins_lint_without_errors() {
 #[test]
 fn police_without_order_is_seek_consent_under_ukcp() {
     let p = Policy::builtin("ukcp").unwrap();
-    let s = Situation::new(Event::Request(Request {
-        from: Requester::Police,
-        court_order: false,
-        asks_for: AsksFor::Notes,
-    }));
+    let s = Situation::new(Event::Request(Request::new(
+        Requester::Police,
+        AsksFor::Notes,
+    )));
     let d = p.decide(&s).unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert!(d.has_obligation(Obligation::DocumentDecision));
@@ -210,11 +209,10 @@ when = { kind = "request", from = "police" }
     .unwrap();
     assert!(codes(&p).is_empty(), "{:?}", p.lint(today()));
     let d = p
-        .decide(&Situation::new(Event::Request(Request {
-            from: Requester::Police,
-            court_order: false,
-            asks_for: AsksFor::Notes,
-        })))
+        .decide(&Situation::new(Event::Request(Request::new(
+            Requester::Police,
+            AsksFor::Notes,
+        ))))
         .unwrap();
     assert_eq!(d.outcome, Outcome::SeekConsent);
     assert_eq!(&*d.rules[0].id, "narrow");
@@ -459,7 +457,13 @@ fn consent_probe() -> Policy {
             "[[rule]]\nid = \"probe-{state}\"\nsource = \"t.txt\"\nrecipients = [\"{marker}\"]\nwhen = {{ kind = \"use\", consent = {{ research = \"{state}\" }} }}\n\n"
         ));
     }
-    policy(&rules).unwrap()
+    // The probe reads the consent state through marker recipients; the
+    // baseline's designated person (supervisor) for a best-interests
+    // escalation would blur the supervisor marker.
+    Policy::from_toml_str(&format!(
+        "disable = [\"default-designated-person-best-interests\"]\n{HEADER}\n{rules}"
+    ))
+    .unwrap()
 }
 
 fn probe(s: &Situation) -> Vec<Recipient> {
@@ -556,4 +560,304 @@ fn joint_work_combines_the_parties() {
         party("B", vec![]),
     ];
     assert_eq!(probe(&s), [Recipient::LineManager]);
+}
+
+// ------------------------------------------------------------ issue 7
+
+fn concern(about: ConcernAbout) -> Situation {
+    Situation::new(Event::Concern(Concern::new(about)))
+}
+
+#[test]
+fn a_forbidden_obligation_is_removed_whoever_adds_it() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "tell-everything"
+source = "t.txt"
+obligations = ["inform-client", "offer-support"]
+when = { kind = "concern" }
+"#,
+    )
+    .unwrap();
+    let d = p.decide(&concern(ConcernAbout::Terrorism)).unwrap();
+    assert_eq!(d.outcome, Outcome::Disclose);
+    assert!(!d.has_obligation(Obligation::InformClient), "{d:?}");
+    assert!(d.has_obligation(Obligation::OfferSupport));
+    // Not forbidden elsewhere.
+    let mut s = concern(ConcernAbout::HarmToOthers);
+    if let Event::Concern(c) = &mut s.event {
+        c.confirmed = true;
+    }
+    assert!(
+        p.decide(&s)
+            .unwrap()
+            .has_obligation(Obligation::InformClient)
+    );
+    // Forbidden wherever telling the client is unsafe.
+    if let Event::Concern(c) = &mut s.event {
+        c.inform_client_unsafe = true;
+    }
+    assert!(
+        !p.decide(&s)
+            .unwrap()
+            .has_obligation(Obligation::InformClient)
+    );
+}
+
+#[test]
+fn adding_back_a_forbidden_obligation_is_a_lint_error() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "tell-on-terrorism"
+source = "t.txt"
+obligations = ["inform-client"]
+when = { kind = "concern", about = ["terrorism", "suicide"], decided = ["disclose", "emergency"] }
+"#,
+    )
+    .unwrap();
+    assert!(
+        codes(&p).contains(&"adds-forbidden-obligation"),
+        "{:?}",
+        p.lint(today())
+    );
+    // A rule that does not name the forbidden situation is trimmed at run
+    // time, not reported.
+    let p = policy(
+        r#"
+[[rule]]
+id = "tell-on-suicide"
+source = "t.txt"
+obligations = ["inform-client"]
+when = { kind = "concern", about = "suicide" }
+"#,
+    )
+    .unwrap();
+    assert!(!codes(&p).contains(&"adds-forbidden-obligation"));
+}
+
+#[test]
+fn forbidding_an_obligation_a_duty_attaches_does_not_load() {
+    let err = policy(
+        r#"
+[[rule]]
+id = "no-records"
+source = "t.txt"
+forbid_obligations = ["document-decision"]
+when = { kind = "request" }
+"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, PolicyError::ForbidsDutyObligation { ref obligation, .. } if *obligation == Obligation::DocumentDecision),
+        "{err}"
+    );
+}
+
+#[test]
+fn nobody_who_cannot_consent_is_asked_to() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "ask"
+priority = 500
+source = "t.txt"
+outcome = "seek-consent"
+when = { kind = "concern", about = "harm-to-others" }
+"#,
+    )
+    .unwrap();
+    let mut s = concern(ConcernAbout::HarmToOthers);
+    assert_eq!(p.decide(&s).unwrap().outcome, Outcome::SeekConsent);
+    s.client.capacity = confidant_core::situation::Capacity::Lacks;
+    let d = p.decide(&s).unwrap();
+    assert_eq!(d.outcome, Outcome::Escalate);
+    assert!(d.has_obligation(Obligation::BestInterests));
+    assert!(d.has_recipient(Recipient::Supervisor));
+    assert_eq!(&*d.rules[0].id, "ask");
+    assert!(
+        d.rules
+            .iter()
+            .any(|r| &*r.id == "law-no-consent-from-who-cannot-give-it")
+    );
+    // A correcting rule outside the baseline is a duty outside it.
+    let err = policy(
+        r#"
+[[rule]]
+id = "fix"
+duty = true
+source = "t.txt"
+outcome = "withhold"
+when = { decided = "disclose" }
+"#,
+    )
+    .unwrap_err();
+    assert_eq!(err, PolicyError::DutyOutsideBaseline("fix".into()));
+}
+
+#[test]
+fn statutory_compulsion_is_obeyed() {
+    let p = Policy::builtin("wwdd-coaching").unwrap();
+    let mut r = Request::new(Requester::StatutoryBody, AsksFor::Notes);
+    r.compulsion = Some(confidant_core::situation::Compulsion::CoronerNotice);
+    let d = p.decide(&Situation::new(Event::Request(r))).unwrap();
+    assert_eq!(d.outcome, Outcome::Disclose);
+    assert!(d.has_recipient(Recipient::StatutoryBody));
+    assert!(d.has_obligation(Obligation::MakeRepresentations));
+}
+
+#[test]
+fn source_document_errors_are_findings_not_edits() {
+    let csrp = Policy::builtin("csrp").unwrap();
+    let findings = csrp.lint(today());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "source-document-error" && f.message.contains("Children Act 1998")),
+        "{findings:?}"
+    );
+    assert!(csrp.show().contains("Children Act 1998"));
+    let wwdd = Policy::builtin("wwdd-coaching").unwrap();
+    assert!(
+        wwdd.lint(today())
+            .iter()
+            .any(|f| f.code == "source-document-error"
+                && f.message.contains("capacity to make good decisions")
+                && f.severity == Severity::Warning)
+    );
+    assert!(wwdd.show().contains("capacity to make good decisions"));
+    assert!(
+        !codes(&policy("").unwrap()).contains(&"source-document-error"),
+        "a clean policy has no such finding"
+    );
+}
+
+#[test]
+fn unhedged_promises_and_clause_references_are_reported() {
+    let p = policy(
+        r#"
+[statement]
+outset = "We explain the limits (Ground Rules 6)."
+
+[[rule]]
+id = "never"
+priority = 200
+source = "t.txt"
+outcome = "withhold"
+when = { kind = "request", from = "family" }
+explain = "We will never tell anyone anything."
+"#,
+    )
+    .unwrap();
+    let c = codes(&p);
+    assert!(c.contains(&"absolute-promise"), "{c:?}");
+    assert!(c.contains(&"clause-reference"), "{c:?}");
+    let p = policy(
+        r#"
+[[rule]]
+id = "hedged"
+priority = 200
+source = "t.txt"
+outcome = "withhold"
+when = { kind = "request", from = "family" }
+explain = "We will never tell your family anything unless the law requires it."
+"#,
+    )
+    .unwrap();
+    assert!(!codes(&p).contains(&"absolute-promise"));
+}
+
+#[test]
+fn explain_labels_defaults_and_shows_commitments() {
+    let ukcp = Policy::builtin("ukcp").unwrap().explain_markdown();
+    assert!(
+        ukcp.contains("By default, case records are kept for 6 years"),
+        "{ukcp}"
+    );
+    let csrp = Policy::builtin("csrp").unwrap().explain_markdown();
+    assert!(csrp.contains("security of the method of payment"), "{csrp}");
+    let wwdd = Policy::builtin("wwdd-coaching").unwrap().explain_markdown();
+    assert!(wwdd.contains("Stephanie Chivers"), "{wwdd}");
+    assert!(wwdd.contains("including volunteers"), "{wwdd}");
+    assert!(!wwdd.contains("will never tell anyone"), "{wwdd}");
+    let iapt = Policy::builtin("iapt-training").unwrap().explain_markdown();
+    assert!(!iapt.contains("Ground Rules"), "{iapt}");
+    // IAPT never mentions adult social care: it is not listed as one of
+    // the programme's own recipients.
+    let own = iapt
+        .split("## Who it may be shared with")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .unwrap_or("");
+    assert!(!own.contains("adult social care"), "{own}");
+    // The court-application conversation is a limit, not "what stays
+    // private".
+    let private = wwdd
+        .split("## What stays private")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .unwrap_or("");
+    assert!(!private.contains("A court can apply"), "{private}");
+}
+
+#[test]
+fn format_v1_parental_responsibility_means_cares_for_children() {
+    let p = Policy::builtin("wwdd-coaching").unwrap();
+    let v1: Situation = serde_json::from_str(
+        r#"{"client": {"parental_responsibility": true}, "event": {"kind": "concern", "about": "carer-substance-use", "confirmed": true}}"#,
+    )
+    .unwrap();
+    assert!(v1.client.cares_for_children);
+    assert!(!v1.client.parental_responsibility_held_elsewhere);
+    let d = p.decide(&v1).unwrap();
+    assert!(d.has_recipient(Recipient::Gp) && d.has_recipient(Recipient::FamilyServices));
+    // The policy file's condition accepts the v1 spelling too.
+    let p = policy(
+        r#"
+[[rule]]
+id = "parents"
+priority = 500
+source = "t.txt"
+outcome = "escalate"
+when = { kind = "concern", parental_responsibility = true }
+"#,
+    )
+    .unwrap();
+    let mut s = concern(ConcernAbout::SelfHarm);
+    assert_ne!(p.decide(&s).unwrap().outcome, Outcome::Escalate);
+    s.client.cares_for_children = true;
+    assert_eq!(p.decide(&s).unwrap().outcome, Outcome::Escalate);
+}
+
+#[test]
+fn asking_consent_for_child_protection_is_a_lint_error() {
+    let p = policy(
+        r#"
+[[rule]]
+id = "talk-first"
+priority = 200
+source = "t.txt"
+outcome = "seek-consent"
+when = { kind = "concern", about = ["child-protection", "suicide"] }
+"#,
+    )
+    .unwrap();
+    assert!(
+        codes(&p).contains(&"child-protection-consent"),
+        "{:?}",
+        p.lint(today())
+    );
+    let p = policy(
+        r#"
+[[rule]]
+id = "carer-talk-first"
+priority = 200
+source = "t.txt"
+outcome = "seek-consent"
+when = { kind = "concern", about = "carer-substance-use", confirmed = false }
+"#,
+    )
+    .unwrap();
+    assert!(!codes(&p).contains(&"child-protection-consent"));
 }

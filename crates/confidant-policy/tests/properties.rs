@@ -4,15 +4,21 @@
 //!   anything else;
 //! - withdrawing a consent never widens disclosure (no new recipient, and
 //!   no disclosure where there was none);
-//! - every built-in gives a decision for every well-formed situation.
+//! - every built-in gives a decision for every well-formed situation;
+//! - no decision for a terrorism concern, or where telling the client is
+//!   unsafe, carries `inform-client` (Terrorism Act 2000 s.39);
+//! - no decision for a client who cannot consent is `seek-consent`;
+//! - every decision that discloses without consent carries
+//!   `document-decision`.
 
 // Test code: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use confidant_core::decision::{Decision, Outcome, Recipient};
+use confidant_core::decision::{Decision, Obligation, Outcome, Recipient};
 use confidant_core::situation::{
-    Arrangement, AsksFor, Capacity, ClientCircumstances, Concern, ConcernAbout, Consent, Crime,
-    Event, Party, Relationship, Request, Requester, Situation, UseFor,
+    Arrangement, AsksFor, Authority, Capacity, ClientCircumstances, ClientRole, Compulsion,
+    Concern, ConcernAbout, Consent, Crime, Event, Party, PartyLabel, Relationship, Request,
+    Requester, Situation, UseFor,
 };
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_policy::Policy;
@@ -44,13 +50,26 @@ fn consent() -> impl Strategy<Value = Consent> {
 }
 
 fn request() -> impl Strategy<Value = Request> {
-    (select(Requester::ALL), any::<bool>(), select(AsksFor::ALL)).prop_map(
-        |(from, court_order, asks_for)| Request {
-            from,
-            court_order,
-            asks_for,
-        },
+    (
+        select(Requester::ALL),
+        any::<bool>(),
+        select(AsksFor::ALL),
+        proptest::option::of(select(Compulsion::ALL)),
+        proptest::option::of(select(Authority::ALL)),
+        any::<bool>(),
     )
+        .prop_map(
+            |(from, court_order, asks_for, compulsion, on_behalf_of, inform_client_unsafe)| {
+                Request {
+                    from,
+                    court_order,
+                    asks_for,
+                    compulsion,
+                    on_behalf_of,
+                    inform_client_unsafe,
+                }
+            },
+        )
 }
 
 fn event() -> impl Strategy<Value = Event> {
@@ -63,9 +82,20 @@ fn event() -> impl Strategy<Value = Event> {
             proptest::option::of(select(Crime::ALL)),
             any::<bool>(),
             any::<bool>(),
+            proptest::option::of(select(ClientRole::ALL)),
+            any::<bool>(),
         )
             .prop_map(
-                |(about, imminent, confirmed, crime, life_threatening, ongoing_risk)| {
+                |(
+                    about,
+                    imminent,
+                    confirmed,
+                    crime,
+                    life_threatening,
+                    ongoing_risk,
+                    client_role,
+                    inform_client_unsafe,
+                )| {
                     Event::Concern(Concern {
                         about,
                         imminent,
@@ -77,6 +107,8 @@ fn event() -> impl Strategy<Value = Event> {
                         },
                         life_threatening,
                         ongoing_risk,
+                        client_role,
+                        inform_client_unsafe,
                     })
                 }
             ),
@@ -91,10 +123,11 @@ fn situation_with(event: impl Strategy<Value = Event>) -> impl Strategy<Value = 
         select(Relationship::ALL),
         select(Arrangement::ALL),
         any::<bool>(),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>(), any::<bool>()),
         proptest::collection::vec(consent(), 0..5),
         proptest::collection::vec(proptest::collection::vec(consent(), 0..4), 0..3),
         event,
+        any::<bool>(),
     )
         .prop_map(
             |(
@@ -103,10 +136,11 @@ fn situation_with(event: impl Strategy<Value = Event>) -> impl Strategy<Value = 
                 relationship,
                 arrangement,
                 protected,
-                parental,
+                (cares_for_children, held_elsewhere, identity_protected),
                 consents,
                 parties,
                 event,
+                party_asks,
             )| {
                 let joint = matches!(arrangement, Arrangement::Couple | Arrangement::Group);
                 let parties = if joint {
@@ -121,6 +155,9 @@ fn situation_with(event: impl Strategy<Value = Event>) -> impl Strategy<Value = 
                 } else {
                     Vec::new()
                 };
+                let asking_party =
+                    (party_asks && !parties.is_empty() && matches!(event, Event::Request(_)))
+                        .then(|| PartyLabel(parties[0].id.clone()));
                 Situation {
                     client: ClientCircumstances {
                         age,
@@ -128,11 +165,14 @@ fn situation_with(event: impl Strategy<Value = Event>) -> impl Strategy<Value = 
                         relationship,
                         arrangement,
                         protected,
-                        parental_responsibility: parental,
+                        cares_for_children,
+                        parental_responsibility_held_elsewhere: held_elsewhere,
+                        identity_protected,
                         parties,
                     },
                     consents,
                     event,
+                    asking_party,
                 }
             },
         )
@@ -293,6 +333,104 @@ proptest! {
     }
 }
 
+/// Whether a decision lets identifiable information out without the
+/// client's consent for it: a disclosure or emergency that is not
+/// de-identified, not the client's own access to their data, and not
+/// covered by a consent given for the purpose.
+fn discloses_without_consent(s: &Situation, d: &Decision) -> bool {
+    if !d.outcome.is_disclosure() || d.has_obligation(Obligation::Deidentify) {
+        return false;
+    }
+    if d.recipients.iter().all(|r| *r == Recipient::Client) && !d.recipients.is_empty() {
+        return false;
+    }
+    let consents: Vec<Consent> = if s.client.is_joint() {
+        s.client
+            .parties
+            .iter()
+            .flat_map(|p| p.consents.clone())
+            .collect()
+    } else {
+        s.consents.clone()
+    };
+    let given = |purpose: ConsentPurpose| {
+        s.client.can_consent()
+            && consents
+                .iter()
+                .any(|c| c.purpose == purpose && c.status == ConsentStatus::Given)
+            && !consents.iter().any(|c| {
+                c.purpose == purpose
+                    && matches!(c.status, ConsentStatus::Refused | ConsentStatus::Withdrawn)
+            })
+    };
+    let purposes: &[ConsentPurpose] = match &s.event {
+        Event::Request(r) if r.asks_for == AsksFor::Progress => &[
+            ConsentPurpose::ReleaseToRequester,
+            ConsentPurpose::ShareProgress,
+        ],
+        Event::Request(_) => &[ConsentPurpose::ReleaseToRequester],
+        Event::Concern(_) => &[
+            ConsentPurpose::ReleaseToRequester,
+            ConsentPurpose::ContactGpOnRisk,
+        ],
+        Event::Use(UseFor::Research) => &[ConsentPurpose::Research],
+        Event::Use(UseFor::Publication) => &[ConsentPurpose::Publication],
+        Event::Use(UseFor::Training | UseFor::GroupSharing) => &[ConsentPurpose::Training],
+        Event::Use(UseFor::Supervision) => &[ConsentPurpose::SupervisionIdentifiable],
+        Event::Use(UseFor::ProgressSharing) => &[ConsentPurpose::ShareProgress],
+        Event::Use(_) => &[],
+    };
+    !purposes.iter().any(|p| given(*p))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn terrorism_and_unsafe_telling_never_inform_the_client(s in situation()) {
+        let unsafe_to_tell = match &s.event {
+            Event::Concern(c) => c.inform_client_unsafe
+                || matches!(c.about, ConcernAbout::Terrorism | ConcernAbout::TerroristProperty),
+            Event::Request(r) => r.inform_client_unsafe,
+            Event::Use(_) => false,
+        };
+        if unsafe_to_tell {
+            for p in policies() {
+                let d = decide(p, &s);
+                prop_assert!(!d.has_obligation(Obligation::InformClient),
+                    "{}: inform-client on {:?} via {:?}", p.name(), s.event,
+                    d.rules.iter().map(|r| r.id.to_string()).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_who_cannot_consent_is_asked_to(s in situation()) {
+        if !s.client.can_consent() {
+            for p in policies() {
+                let d = decide(p, &s);
+                prop_assert_ne!(d.outcome, Outcome::SeekConsent, "{}: {:?} via {:?}", p.name(), s.event,
+                    d.rules.iter().map(|r| r.id.to_string()).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
+    fn every_disclosure_without_consent_is_documented(s in situation()) {
+        for p in policies() {
+            let d = decide(p, &s);
+            if discloses_without_consent(&s, &d) {
+                prop_assert!(d.has_obligation(Obligation::DocumentDecision),
+                    "{}: {} {:?} without document-decision on {:?} via {:?}", p.name(), d.outcome, d.recipients, s.event,
+                    d.rules.iter().map(|r| r.id.to_string()).collect::<Vec<_>>());
+            }
+        }
+    }
+}
+
 /// The withdrawal check above can fail: a policy that discloses on a
 /// withdrawn consent is caught.
 #[test]
@@ -323,11 +461,10 @@ when = { kind = "request", court_order = false, consent = { release-to-requester
 "#,
     )
     .unwrap();
-    let mut s = Situation::new(Event::Request(Request {
-        from: Requester::Family,
-        court_order: false,
-        asks_for: AsksFor::Notes,
-    }));
+    let mut s = Situation::new(Event::Request(Request::new(
+        Requester::Family,
+        AsksFor::Notes,
+    )));
     s.consents.push(Consent {
         purpose: ConsentPurpose::ReleaseToRequester,
         form: ConsentForm::Written,

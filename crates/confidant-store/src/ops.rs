@@ -204,7 +204,7 @@ pub(crate) async fn add_client(
     .bind(sealed.nhs_number.clone())
     .bind(i64::from(c.flags.protected))
     .bind(i64::from(c.flags.capacity_concern))
-    .bind(i64::from(c.flags.parental_responsibility))
+    .bind(i64::from(c.flags.parental_responsibility_held_elsewhere))
     .bind(i64::from(c.flags.work_ended))
     .execute(&mut *tx)
     .await?;
@@ -277,7 +277,7 @@ pub(crate) async fn get_client(
         flags: ClientFlags {
             protected: flag("protected")?,
             capacity_concern: flag("capacity_concern")?,
-            parental_responsibility: flag("parental_responsibility")?,
+            parental_responsibility_held_elsewhere: flag("parental_responsibility")?,
             work_ended: flag("work_ended")?,
         },
     };
@@ -306,7 +306,7 @@ pub(crate) async fn set_client_flags(
     )
     .bind(i64::from(flags.protected))
     .bind(i64::from(flags.capacity_concern))
-    .bind(i64::from(flags.parental_responsibility))
+    .bind(i64::from(flags.parental_responsibility_held_elsewhere))
     .bind(i64::from(flags.work_ended))
     .bind(id.as_str())
     .execute(&mut *tx)

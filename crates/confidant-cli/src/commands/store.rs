@@ -293,7 +293,7 @@ async fn client(
                 flags: ClientFlags {
                     protected: a.protected,
                     capacity_concern: a.capacity_concern,
-                    parental_responsibility: a.parental_responsibility,
+                    parental_responsibility_held_elsewhere: a.parental_responsibility,
                     work_ended: false,
                 },
             };

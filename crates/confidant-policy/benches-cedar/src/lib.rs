@@ -52,6 +52,9 @@ pub fn situations(n: usize, seed: u64) -> Vec<Situation> {
                     from: rng.pick(Requester::ALL),
                     court_order: rng.next() % 4 == 0,
                     asks_for: rng.pick(AsksFor::ALL),
+                    compulsion: None,
+                    on_behalf_of: None,
+                    inform_client_unsafe: false,
                 }),
                 1 => {
                     let about = rng.pick(ConcernAbout::ALL);
@@ -62,6 +65,8 @@ pub fn situations(n: usize, seed: u64) -> Vec<Situation> {
                         crime: (about == ConcernAbout::Crime).then(|| rng.pick(Crime::ALL)),
                         life_threatening: rng.bool(),
                         ongoing_risk: rng.bool(),
+                        client_role: None,
+                        inform_client_unsafe: false,
                     })
                 }
                 _ => Event::Use(rng.pick(UseFor::ALL)),
@@ -89,11 +94,14 @@ pub fn situations(n: usize, seed: u64) -> Vec<Situation> {
                     relationship: rng.pick(Relationship::ALL),
                     arrangement,
                     protected: rng.next() % 8 == 0,
-                    parental_responsibility: rng.bool(),
+                    cares_for_children: rng.bool(),
+                    parental_responsibility_held_elsewhere: false,
+                    identity_protected: false,
                     parties,
                 },
                 consents: consents(&mut rng, 4),
                 event,
+                asking_party: None,
             }
         })
         .collect()
