@@ -129,7 +129,8 @@ impl FromStr for SignedHead {
         };
         let count = field("count")?.parse::<u64>().map_err(|_| HeadParseError)?;
         let head_hash = unhex::<32>(field("hash")?).ok_or(HeadParseError)?;
-        let public_key = AuditVerifyingKey::from_bytes(unhex::<32>(field("key")?).ok_or(HeadParseError)?);
+        let public_key =
+            AuditVerifyingKey::from_bytes(unhex::<32>(field("key")?).ok_or(HeadParseError)?);
         let signature = unhex::<64>(field("sig")?).ok_or(HeadParseError)?;
         Ok(SignedHead {
             count,

@@ -143,11 +143,12 @@ impl KeyRing {
 
     /// This ring plus a new random generation (newest + 1).
     pub fn with_new_generation(&self) -> Result<(KeyRing, u32), CryptoError> {
-        let next = self.newest_generation().checked_add(1).ok_or(
-            CryptoError::UnknownKeyGeneration {
-                generation: u32::MAX,
-            },
-        )?;
+        let next =
+            self.newest_generation()
+                .checked_add(1)
+                .ok_or(CryptoError::UnknownKeyGeneration {
+                    generation: u32::MAX,
+                })?;
         let mut ring = self.duplicate();
         ring.keks.push((next, random_kek()));
         Ok((ring, next))

@@ -121,9 +121,7 @@ impl MasterKey {
         salt: &[u8],
         params: KdfParams,
     ) -> Result<MasterKey, CryptoError> {
-        keyfile::derive(passphrase, salt, params).map(|key| MasterKey {
-            key: Box::new(key),
-        })
+        keyfile::derive(passphrase, salt, params).map(|key| MasterKey { key: Box::new(key) })
     }
 
     /// The subkey for HMAC blind indexes (finding a client by name).

@@ -167,7 +167,9 @@ fn passphrase_header_holds_no_key_material() {
     let salt = &file[22..38];
     let again = MasterKey::derive_from_passphrase(&p, salt, KdfParams::INSECURE_TEST).unwrap();
     assert!(same_key(&key, &again));
-    let ring = confidant_crypto::KeyRing::load(dir.path(), &key).unwrap().unwrap();
+    let ring = confidant_crypto::KeyRing::load(dir.path(), &key)
+        .unwrap()
+        .unwrap();
     assert_eq!(ring.generations(), vec![1]);
 }
 
