@@ -440,11 +440,9 @@ impl Store {
         migrate_if_behind(&store.db).await?;
         let recorded = dispatch_once!(store.read_public_key())?;
         store.keys.set_verifying_key(recorded);
-        if let (Some(recorded), Some(signer)) = (recorded, &store.keys.signer) {
-            if signer.verifying_key() != recorded {
-                return Err(StoreError::AuditSigningKeyMismatch);
-            }
-        }
+        // A signing key that does not match the recorded public key is kept:
+        // every audited operation then refuses (AuditSigningKeyMismatch),
+        // and `audit verify`, trusting the signing key, names the mismatch.
         let generation = dispatch_once!(store.read_generation())?;
         if !store.keys.ring().has_generation(generation) {
             return Err(StoreError::KeyFileStale { generation });
