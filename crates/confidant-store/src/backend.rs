@@ -953,33 +953,57 @@ fn check_private_files(dir: &Path, db: &Path) -> Result<()> {
     Ok(())
 }
 
-/// After a destruction: `PRAGMA wal_checkpoint(TRUNCATE)`, retried for up
-/// to about 3 seconds while another connection's read transaction holds
-/// the WAL; then the honest outcome.
+/// After a destruction: `PRAGMA wal_checkpoint(TRUNCATE)`, retried for
+/// about 3 seconds while another connection's read transaction holds the
+/// WAL (each attempt waits at most 250 ms, not the 5 s busy timeout); then
+/// the honest outcome.
 async fn checkpoint_wal(pool: &SqlitePool) -> String {
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => {
+            return format!(
+                "pending: cannot checkpoint the WAL ({})",
+                StoreError::from(e)
+            );
+        }
+    };
+    let _ = sqlx::query("PRAGMA busy_timeout = 250")
+        .execute(&mut *conn)
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
     let mut last = String::new();
-    for attempt in 0..30u64 {
+    let outcome = loop {
         match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
         {
             Ok(row) => {
                 let busy: i64 = sqlx::Row::try_get(&row, 0).unwrap_or(1);
                 let log: i64 = sqlx::Row::try_get(&row, 1).unwrap_or(-1);
                 if busy == 0 && log == 0 {
-                    return "checkpointed and truncated: the WAL holds no copy of the deleted pages"
-                        .to_owned();
+                    break Some(
+                        "checkpointed and truncated: the WAL holds no copy of the deleted pages"
+                            .to_owned(),
+                    );
                 }
                 last = format!("busy={busy}, frames={log}");
             }
             Err(e) => last = StoreError::from(e).to_string(),
         }
-        tokio::time::sleep(Duration::from_millis(20 + 10 * attempt)).await;
-    }
-    format!(
-        "pending: another connection holds the WAL ({last}); the deleted pages stay in the WAL \
-         until the next checkpoint, sealed under keys that no longer exist"
-    )
+        if std::time::Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = sqlx::query("PRAGMA busy_timeout = 5000")
+        .execute(&mut *conn)
+        .await;
+    outcome.unwrap_or_else(|| {
+        format!(
+            "pending: another connection holds the WAL ({last}); the deleted pages stay in the WAL \
+             until the next checkpoint, sealed under keys that no longer exist"
+        )
+    })
 }
 
 /// After a destruction on PostgreSQL: VACUUM the tables rows were deleted
