@@ -62,16 +62,26 @@ pub fn check_passphrase_strength(passphrase: &SecretString) -> Result<(), Crypto
             reason: "it repeats too few different characters",
         });
     }
+    if chars
+        .iter()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace())
+    {
+        return Err(CryptoError::WeakPassphrase {
+            reason: "it is made of digits only",
+        });
+    }
     let letters: String = pass
         .chars()
         .filter(|c| c.is_alphabetic())
         .flat_map(char::to_lowercase)
         .collect();
-    let stem = letters.trim_end_matches(|c: char| !c.is_alphabetic());
-    let common = COMMON.iter().any(|w| {
-        stem == *w || (stem.len() <= w.len() + 4 && stem.contains(w)) || (stem.is_empty())
-    });
-    if common && !letters.is_empty() {
+    // Built on a common password: the letters are one, or one with a few
+    // letters added.
+    let common = !letters.is_empty()
+        && COMMON
+            .iter()
+            .any(|w| letters == *w || (letters.len() <= w.len() + 4 && letters.contains(w)));
+    if common {
         return Err(CryptoError::WeakPassphrase {
             reason: "it is, or is built on, a commonly used password",
         });
