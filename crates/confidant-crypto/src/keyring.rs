@@ -154,6 +154,21 @@ impl KeyRing {
         Ok((ring, next))
     }
 
+    /// This ring plus `other`'s KEK of `generation` if this one lacks it.
+    /// For a process's in-memory ring only: a process that re-read the key
+    /// file mid-rotation keeps the generation it was wrapping under until
+    /// it sees the new one (never write such a ring to the key file).
+    pub fn keeping_from(&self, other: &KeyRing, generation: u32) -> KeyRing {
+        let mut ring = self.duplicate();
+        if !ring.has_generation(generation) {
+            if let Some((g, k)) = other.keks.iter().find(|(g, _)| *g == generation) {
+                ring.keks.push((*g, Box::new(Zeroizing::new(***k))));
+                ring.keks.sort_by_key(|(g, _)| *g);
+            }
+        }
+        ring
+    }
+
     /// This ring keeping only the generations `keep` says yes to.
     pub fn retaining(&self, keep: impl Fn(u32) -> bool) -> KeyRing {
         let mut ring = self.duplicate();

@@ -165,7 +165,12 @@ impl std::fmt::Debug for Store {
 macro_rules! dispatch {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {{
         let mut out = dispatch_once!($self.$f($($arg),*));
-        if matches!(out, Err(StoreError::KeyGenerationChanged)) {
+        // Each retry sees a newer generation; only back-to-back
+        // destructions in other processes can need more than one.
+        for _ in 0..KEY_GENERATION_RETRIES {
+            if !matches!(out, Err(StoreError::KeyGenerationChanged)) {
+                break;
+            }
             out = dispatch_once!($self.$f($($arg),*));
         }
         if out.is_ok() {
@@ -174,6 +179,10 @@ macro_rules! dispatch {
         out
     }};
 }
+
+/// Reruns of an operation whose transaction met a KEK generation changed by
+/// a concurrent destruction.
+const KEY_GENERATION_RETRIES: usize = 8;
 
 macro_rules! dispatch_once {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {
@@ -483,13 +492,13 @@ impl Store {
         let Ok(Some(_lock)) = KeyFileLock::try_acquire(&self.keys.data_dir) else {
             return;
         };
-        if self.keys.reload_ring().is_err() {
+        let Ok(Some(on_disk)) = self.keys.ring_on_disk() else {
             return;
-        }
+        };
         let Ok(generation) = dispatch_once!(self.read_generation()) else {
             return;
         };
-        let mut pruned = self.keys.ring().retaining(|g| g >= generation);
+        let mut pruned = on_disk.retaining(|g| g >= generation);
         if pruned.generations().is_empty() || pruned.write(&self.keys.data_dir).is_err() {
             return;
         }
@@ -709,9 +718,11 @@ impl Store {
                 "the store has no data directory for its key file".into(),
             ));
         }
-        let _lock = KeyFileLock::acquire(&data_dir)?;
-        self.keys.reload_ring()?;
-        let current = self.keys.ring();
+        let _lock = acquire_key_file_lock(&data_dir).await?;
+        let current = match self.keys.ring_on_disk()? {
+            Some(ring) => ring,
+            None => KeyRing::from_master(self.keys.ring().master().clone()),
+        };
         // Generations newer than the database's were staged by a
         // destruction that never committed: drop them now.
         let db_generation = dispatch_once!(self.read_generation())?;
@@ -809,8 +820,11 @@ impl Store {
     pub async fn append_audit(&self, drafts: Vec<EntryDraft>) -> Result<u64> {
         // As `dispatch!`, with the drafts cloned only for the rare retry.
         let mut out = dispatch_once!(self.append_audit(drafts.clone()));
-        if matches!(out, Err(StoreError::KeyGenerationChanged)) {
-            out = dispatch_once!(self.append_audit(drafts));
+        for _ in 0..KEY_GENERATION_RETRIES {
+            if !matches!(out, Err(StoreError::KeyGenerationChanged)) {
+                break;
+            }
+            out = dispatch_once!(self.append_audit(drafts.clone()));
         }
         if out.is_ok() {
             self.publish_head().await;
@@ -912,6 +926,22 @@ impl Store {
             Db::Sqlite(p) => sqlite_ops::audit_tail(p, i64::from(limit)).await,
             Db::Postgres(p) => pg_ops::audit_tail(p, i64::from(limit)).await,
         }
+    }
+}
+
+/// Takes the key-file lock without blocking the async runtime's threads
+/// (another destruction may hold it for its whole transaction): polls, and
+/// gives up after a minute as "locked".
+async fn acquire_key_file_lock(data_dir: &Path) -> Result<KeyFileLock> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(lock) = KeyFileLock::try_acquire(data_dir)? {
+            return Ok(lock);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::Locked);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -16,7 +16,6 @@ use std::sync::{Arc, RwLock};
 /// The master key and its subkeys, derived once per open store; the key
 /// ring (KEK generations from the key file) and the audit signing key.
 pub(crate) struct Keys {
-    pub(crate) master: MasterKey,
     pub(crate) blind: BlindIndexKey,
     pub(crate) audit: AuditKey,
     /// The KEKs as last read from the key file; replaced, never edited.
@@ -40,11 +39,11 @@ impl Keys {
         signer: Option<AuditSigningKey>,
         data_dir: PathBuf,
     ) -> Keys {
-        let master = ring.master().clone();
-        let blind = master.blind_index_key();
-        let audit = master.audit_key();
+        // The master key lives once, in the ring (boxed, zeroized on drop);
+        // the derived subkeys are separate keys, not copies of it.
+        let blind = ring.master().blind_index_key();
+        let audit = ring.master().audit_key();
         Keys {
-            master,
             blind,
             audit,
             ring: RwLock::new(Arc::new(ring)),
@@ -54,6 +53,11 @@ impl Keys {
             data_dir,
             signer_path: PathBuf::new(),
         }
+    }
+
+    /// The service key sealing destruction certificates.
+    pub(crate) fn certificate_key(&self) -> DataKey {
+        self.ring().master().certificate_key()
     }
 
     pub(crate) fn ring(&self) -> Arc<KeyRing> {
@@ -93,14 +97,23 @@ impl Keys {
         self.generation.store(generation, Ordering::SeqCst);
     }
 
+    /// The key file as it is on disk now (never the in-memory ring, which
+    /// may still hold a generation erased from the file).
+    pub(crate) fn ring_on_disk(&self) -> Result<Option<KeyRing>> {
+        Ok(KeyRing::load(&self.data_dir, self.ring().master())?)
+    }
+
     /// Re-reads the key file (another process may have rotated). A store
     /// opened without a key file keeps its master-only ring.
     pub(crate) fn reload_ring(&self) -> Result<()> {
         if self.data_dir.as_os_str().is_empty() {
             return Ok(());
         }
-        if let Some(ring) = KeyRing::load(&self.data_dir, &self.master)? {
-            self.set_ring(ring);
+        let current = self.ring();
+        if let Some(ring) = KeyRing::load(&self.data_dir, current.master())? {
+            // Keep the generation this process wraps under until it sees the
+            // database move on (lock_chain), so a wrap in flight never fails.
+            self.set_ring(ring.keeping_from(&current, self.generation()));
         }
         Ok(())
     }

@@ -200,6 +200,7 @@ pub(crate) async fn add_client(
     let sealed = SealedClient::seal(keys, c)?;
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    ensure_current_wrap(keys, &sealed.wrapped_key)?;
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(sealed.id.as_str())
         .bind(sealed.wrapped_key.clone())
@@ -406,6 +407,7 @@ pub(crate) async fn add_practitioner(
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    ensure_current_wrap(keys, &wrapped)?;
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(id.as_str())
         .bind(wrapped)

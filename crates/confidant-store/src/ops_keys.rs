@@ -21,6 +21,18 @@ async fn check_nothing_beyond_checkpoint(
     Ok(())
 }
 
+/// A data key wrapped before the writer lock was taken must be under the
+/// generation the database uses now: a concurrent destruction may have
+/// retired the one it used (its KEK is then erased from the key file, and
+/// the key would be stranded). `KeyGenerationChanged` makes `dispatch!`
+/// rerun the operation, which wraps again under the current generation.
+fn ensure_current_wrap(keys: &Keys, wrapped: &[u8]) -> Result<()> {
+    match confidant_crypto::wrapped_key_generation(wrapped) {
+        Some(g) if g == keys.generation() => Ok(()),
+        _ => Err(StoreError::KeyGenerationChanged),
+    }
+}
+
 /// At init: records the audit public key and signs the genesis checkpoint.
 async fn record_signing_key(conn: &mut Conn, keys: &Keys, genesis: &Chain) -> Result<Option<Vec<u8>>> {
     let Some(signer) = &keys.signer else {
@@ -173,7 +185,7 @@ async fn store_certificate(
     let id = format!("dcert_{}", crate::certificate::hex(&new_id_bytes()));
     let json = certificate_json(plan, client, actor, counts, &id, audit_seq, erased);
     let sealed = seal(
-        &keys.master.certificate_key(),
+        &keys.certificate_key(),
         &aad("destruction_certificates", "sealed", &id, client.as_str()),
         &json,
     );
@@ -221,7 +233,7 @@ pub(crate) async fn destruction_certificates(
         let sealed: Vec<u8> = r.try_get("sealed")?;
         let sig: Vec<u8> = r.try_get("sig")?;
         let json = confidant_crypto::open(
-            &keys.master.certificate_key(),
+            &keys.certificate_key(),
             &aad("destruction_certificates", "sealed", &id, client.as_str()),
             &sealed,
         )?;
