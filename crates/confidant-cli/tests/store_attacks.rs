@@ -629,7 +629,7 @@ fn verify_during_concurrent_writes_never_cries_wolf() {
                 }
             })
         };
-        for _ in 0..15 {
+        for _ in 0..40 {
             let v = env.run(&["audit", "verify"]);
             assert!(v.status.success(), "[{}] {}", env.name, stdout(&v));
         }
@@ -766,5 +766,76 @@ fn a_weak_or_empty_passphrase_refuses_init_and_leaves_nothing_behind() {
             .unwrap();
         let out = add.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn an_init_that_fills_the_disk_leaves_nothing_behind() {
+    // A tiny tmpfs (needs root; skipped otherwise): the key file fits, the
+    // database does not.
+    let mount = std::env::temp_dir().join(unique("confidant-tiny"));
+    std::fs::create_dir_all(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=48k", "tmpfs"])
+        .arg(&mount)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        let _ = std::fs::remove_dir(&mount);
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let mut env = Env::sqlite();
+    env.data = mount.join("data");
+    let out = env.run(&["init"]);
+    let leftover: Vec<String> = std::fs::read_dir(&mount)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let _ = Command::new("umount").arg(&mount).status();
+    let _ = std::fs::remove_dir(&mount);
+    env.data = std::env::temp_dir().join(unique("confidant-gone"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("disk is full"), "{}", stderr(&out));
+    assert!(leftover.is_empty(), "left behind: {leftover:?}");
+}
+
+#[test]
+fn an_init_that_fails_late_leaves_no_key_file_and_no_tables() {
+    for env in backends() {
+        // The signing key cannot be written: init fails after the schema
+        // and the master key were made, and must undo both.
+        let out = env
+            .cmd(&["init"])
+            .env(
+                "CONFIDANT_AUDIT_SIGNING_KEY",
+                "/nonexistent-dir/audit-signing.key",
+            )
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "[{}] {}",
+            env.name,
+            stderr(&out)
+        );
+        assert!(!env.data.join("master.key").exists(), "[{}]", env.name);
+        assert!(!env.sqlite_path().exists());
+        if let Some(url) = &env.db_url {
+            let n: i64 = rt().block_on(async {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap()
+                    .get(0)
+            });
+            assert_eq!(n, 0, "tables left behind");
+        }
+        // And it can simply be run again.
+        env.ok(&["init"]);
+        env.ok(&["client", "add", "--name", "Second Try"]);
     }
 }

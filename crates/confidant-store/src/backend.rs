@@ -344,11 +344,40 @@ impl Store {
                 }
             }
         }
-        migrate(&db).await?;
-        let master = MasterKey::init(&cfg.data_dir, passphrase)?;
-        let ring = KeyRing::load(&cfg.data_dir, &master)?
-            .ok_or(StoreError::Corrupt { what: "key file" })?;
-        Store::initialise_with(cfg, db, ring, actor).await
+        // PostgreSQL: the tables this init creates, so a failure can drop
+        // them again (DDL outside one transaction cannot simply roll back).
+        let tables_before = match &db {
+            Db::Sqlite(_) => Vec::new(),
+            Db::Postgres(p) => pg_tables(p).await?,
+        };
+        let result = async {
+            migrate(&db).await?;
+            let master = MasterKey::init(&cfg.data_dir, passphrase)?;
+            let ring = KeyRing::load(&cfg.data_dir, &master)?
+                .ok_or(StoreError::Corrupt { what: "key file" })?;
+            Ok::<KeyRing, StoreError>(ring)
+        }
+        .await;
+        let ring = match result {
+            Ok(ring) => ring,
+            Err(e) => {
+                if let Db::Postgres(p) = &db {
+                    drop_new_tables(p, &tables_before).await;
+                }
+                return Err(e);
+            }
+        };
+        let pg = match &db {
+            Db::Postgres(p) => Some(p.clone()),
+            Db::Sqlite(_) => None,
+        };
+        let store = Store::initialise_with(cfg, db, ring, actor).await;
+        if store.is_err() {
+            if let Some(p) = &pg {
+                drop_new_tables(p, &tables_before).await;
+            }
+        }
+        store
     }
 
     async fn initialise_with(
@@ -926,6 +955,34 @@ impl Store {
             Db::Sqlite(p) => sqlite_ops::audit_tail(p, i64::from(limit)).await,
             Db::Postgres(p) => pg_ops::audit_tail(p, i64::from(limit)).await,
         }
+    }
+}
+
+/// The tables in the connection's schema (PostgreSQL).
+async fn pg_tables(pool: &PgPool) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, 0).map_err(StoreError::from))
+        .collect()
+}
+
+/// Drops the tables a failed init created, leaving any that were there.
+async fn drop_new_tables(pool: &PgPool, before: &[String]) {
+    let Ok(now) = pg_tables(pool).await else {
+        return;
+    };
+    let new: Vec<String> = now
+        .into_iter()
+        .filter(|t| !before.contains(t))
+        // Names come from our own migrations; quoted all the same.
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    if !new.is_empty() {
+        let _ = sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {} CASCADE", new.join(", ")))
+            .execute(pool)
+            .await;
     }
 }
 

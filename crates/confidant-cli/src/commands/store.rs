@@ -214,6 +214,10 @@ pub enum AuditCommand {
         /// or the key the database records.
         #[arg(long)]
         public_key: Option<String>,
+        /// One JSON object on stdout: {"ok", "entries", "head",
+        /// "public_key", "key_source"} or {"ok": false, "problem"}.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the newest entries (JSON lines; ids and actions only).
     Tail {
@@ -738,7 +742,11 @@ async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<Exit
 async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<ExitCode> {
     let store = open(global).await?;
     match c {
-        AuditCommand::Verify { since, public_key } => {
+        AuditCommand::Verify {
+            since,
+            public_key,
+            json,
+        } => {
             let pinned = public_key
                 .as_deref()
                 .map(|k| {
@@ -753,6 +761,27 @@ async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<Ex
                 .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
             let verdict = store.verify_audit_against(pinned, since.as_ref()).await?;
             store.close().await;
+            if json {
+                let (value, code) = match &verdict {
+                    Ok(head) => (
+                        serde_json::json!({
+                            "ok": true,
+                            "entries": head.count,
+                            "head": head.signed.as_ref().map(ToString::to_string),
+                            "public_key": head.signed.as_ref().map(|h| h.public_key.to_hex()),
+                            "key_source": head.key_source.describe(),
+                            "extends": since.as_ref().map(|s| s.count),
+                        }),
+                        ExitCode::SUCCESS,
+                    ),
+                    Err(problem) => (
+                        serde_json::json!({"ok": false, "problem": problem.to_string()}),
+                        ExitCode::from(1),
+                    ),
+                };
+                print_json(&value)?;
+                return Ok(code);
+            }
             match verdict {
                 Ok(head) => {
                     // stdout keeps the contract's one line; the signed head
