@@ -231,3 +231,29 @@ fn every_committed_head_reaches_the_witness_file() {
         }
     });
 }
+
+/// Not a test: prints what a destruction costs with many surviving keys to
+/// re-wrap (figures in docs/store-benchmarks.md). Run with
+/// `cargo test --release -p confidant-store --test rotation -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement, prints figures"]
+fn measure_destruction_with_many_survivors() {
+    tokio_rt().block_on(async {
+        for t in targets().await {
+            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), "admin").await.unwrap();
+            let mut last = None;
+            for i in 0..2000 {
+                last = Some(store.add_client("admin", &client(&format!("Client {i}"))).await.unwrap());
+            }
+            let id = last.unwrap();
+            let start = std::time::Instant::now();
+            store.destroy_client("admin", &id, "measure").await.unwrap();
+            println!(
+                "{}: destroy with 1999 surviving keys re-wrapped: {:.3} s",
+                if t.cfg.database_url.is_some() { "postgres" } else { "sqlite" },
+                start.elapsed().as_secs_f64()
+            );
+            store.close().await;
+        }
+    });
+}
