@@ -571,6 +571,12 @@ impl Store {
         }
     }
 
+    /// Publishes every new head to `witness` instead of the configured
+    /// file (a server's HTTP publisher, a transparency log).
+    pub fn set_witness(&mut self, witness: Box<dyn HeadWitness>) {
+        self.witness = Some(witness);
+    }
+
     /// The last failure to publish a head to the witness, if any (the
     /// change itself was committed).
     pub fn take_witness_error(&self) -> Option<String> {
@@ -766,8 +772,8 @@ impl Store {
                 Backend::Sqlite => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
                      under a new key-encryption key, in one transaction; the old key-encryption key then \
-                     erased from master.key; deleted content overwritten (secure_delete) and the WAL \
-                     checkpointed"
+                     erased from master.key; deleted content overwritten (secure_delete); whether the \
+                     WAL was checkpointed and truncated is reported with the certificate (storage)"
                 }
                 Backend::Postgres => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \

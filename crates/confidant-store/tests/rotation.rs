@@ -240,17 +240,28 @@ fn every_committed_head_reaches_the_witness_file() {
 fn measure_destruction_with_many_survivors() {
     tokio_rt().block_on(async {
         for t in targets().await {
-            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), "admin").await.unwrap();
+            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), "admin")
+                .await
+                .unwrap();
             let mut last = None;
             for i in 0..2000 {
-                last = Some(store.add_client("admin", &client(&format!("Client {i}"))).await.unwrap());
+                last = Some(
+                    store
+                        .add_client("admin", &client(&format!("Client {i}")))
+                        .await
+                        .unwrap(),
+                );
             }
             let id = last.unwrap();
             let start = std::time::Instant::now();
             store.destroy_client("admin", &id, "measure").await.unwrap();
             println!(
                 "{}: destroy with 1999 surviving keys re-wrapped: {:.3} s",
-                if t.cfg.database_url.is_some() { "postgres" } else { "sqlite" },
+                if t.cfg.database_url.is_some() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                },
                 start.elapsed().as_secs_f64()
             );
             store.close().await;
