@@ -772,8 +772,8 @@ impl Store {
                 Backend::Sqlite => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
                      under a new key-encryption key, in one transaction; the old key-encryption key then \
-                     erased from master.key; deleted content overwritten (secure_delete); whether the \
-                     WAL was checkpointed and truncated is reported with the certificate (storage)"
+                     erased from master.key; deleted content overwritten (secure_delete); the outcome \
+                     of the WAL checkpoint is reported beside the certificate (storage)"
                 }
                 Backend::Postgres => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
