@@ -222,6 +222,11 @@ impl Chain {
         self.head
     }
 
+    /// The chain's head signed with the Ed25519 audit signing key.
+    pub fn signed_head(&self, key: &confidant_crypto::AuditSigningKey) -> crate::SignedHead {
+        crate::SignedHead::sign(key, self.len(), self.head)
+    }
+
     /// A checkpoint over the whole chain so far. The store must write it in
     /// the same transaction as the entries it covers.
     pub fn checkpoint(&self, key: &AuditKey) -> Checkpoint {

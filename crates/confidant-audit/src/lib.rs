@@ -21,6 +21,7 @@
 
 mod action;
 mod chain;
+mod head;
 mod verify;
 
 pub use action::{Action, UnknownAction};
@@ -28,5 +29,6 @@ pub use chain::{
     Chain, Checkpoint, Entry, EntryDraft, GENESIS_PREV_HASH, encode_checkpoint, encode_entry,
     encode_entry_parts, entry_hash,
 };
-pub use confidant_crypto::AuditKey;
+pub use confidant_crypto::{AuditKey, AuditSigningKey, AuditVerifyingKey};
+pub use head::{HeadParseError, SignedHead, encode_head};
 pub use verify::{Verifier, VerifyError};

@@ -35,6 +35,25 @@ pub enum VerifyError {
     /// The store could not decode entry `seq` (e.g. an unknown action):
     /// for stores to report damaged rows the same way.
     Malformed { seq: u64, field: &'static str },
+    /// The checkpoint has no Ed25519 signature although the store signs
+    /// its checkpoints (the signature was removed, or the checkpoint
+    /// replaced by one from before signing began).
+    CheckpointUnsigned,
+    /// The checkpoint's Ed25519 signature does not verify under the
+    /// trusted audit public key: re-signed without the signing key.
+    CheckpointSignatureInvalid,
+    /// The audit public key recorded in the database is not the trusted
+    /// one (pinned, from the signing key, or from a published head).
+    PublicKeyMismatch,
+    /// The log is shorter than a head published earlier: rolled back,
+    /// truncated, or an old checkpoint replayed.
+    RolledBack { have: u64, published: u64 },
+    /// Entry `seq` is not the one a head published earlier covers: the log
+    /// was rewritten after that head was published.
+    Diverged { seq: u64 },
+    /// The published head given to check against is not validly signed by
+    /// the trusted key.
+    PublishedHeadInvalid,
 }
 
 impl fmt::Display for VerifyError {
@@ -79,6 +98,26 @@ impl fmt::Display for VerifyError {
                 f.write_str("the audit checkpoint is missing: the log cannot be shown to be complete")
             }
             VerifyError::Malformed { seq, field } => write!(f, "audit entry {seq} is malformed ({field})"),
+            VerifyError::CheckpointUnsigned => f.write_str(
+                "the audit checkpoint carries no Ed25519 signature although this store signs its checkpoints: it was replaced or stripped",
+            ),
+            VerifyError::CheckpointSignatureInvalid => f.write_str(
+                "the audit checkpoint's Ed25519 signature does not verify under the audit public key: the log was re-signed without the signing key",
+            ),
+            VerifyError::PublicKeyMismatch => f.write_str(
+                "the audit public key recorded in the database is not the trusted one: the log was re-signed under another key",
+            ),
+            VerifyError::RolledBack { have, published } => write!(
+                f,
+                "the audit log has {have} entries but a head published earlier covers {published}: it was rolled back, truncated or an old checkpoint replayed"
+            ),
+            VerifyError::Diverged { seq } => write!(
+                f,
+                "audit entry {seq} is not the entry the published head covers: the log was rewritten after that head was published"
+            ),
+            VerifyError::PublishedHeadInvalid => f.write_str(
+                "the published head is not validly signed by the trusted audit key",
+            ),
         }
     }
 }
@@ -99,6 +138,8 @@ pub struct Verifier {
     /// A seq jump seen at the last push, judged at the next push or at
     /// `finish`: a later entry filling it means reordering, else deletion.
     gap: Option<(u64, u64)>,
+    /// A published head the log must extend: (count, hash of that entry).
+    anchor: Option<(u64, [u8; 32])>,
     buf: Vec<u8>,
 }
 
@@ -117,6 +158,7 @@ impl Verifier {
             expected: 1,
             head: GENESIS_PREV_HASH,
             gap: None,
+            anchor: None,
             buf: Vec::with_capacity(256),
         }
     }
@@ -132,8 +174,19 @@ impl Verifier {
             expected: next_seq.max(1),
             head,
             gap: None,
+            anchor: None,
             buf: Vec::with_capacity(256),
         }
+    }
+
+    /// Requires the log to extend a head published earlier: the entry at
+    /// `count` must have hash `head_hash`, and the log must reach it.
+    /// Checked as entries stream past ([`VerifyError::Diverged`]) and at
+    /// [`Verifier::finish`] ([`VerifyError::RolledBack`]). The caller checks
+    /// the head's signature first.
+    pub fn with_anchor(mut self, count: u64, head_hash: [u8; 32]) -> Verifier {
+        self.anchor = Some((count, head_hash));
+        self
     }
 
     /// The hash of the last accepted entry ([`GENESIS_PREV_HASH`] when
@@ -219,6 +272,12 @@ impl Verifier {
         if *prev_hash != self.head {
             return Err(VerifyError::BrokenLink { seq });
         }
+        if let Some((at, anchored)) = self.anchor
+            && at == seq
+            && anchored != *hash
+        {
+            return Err(VerifyError::Diverged { seq });
+        }
         self.head = *hash;
         self.expected += 1;
         Ok(())
@@ -240,6 +299,14 @@ impl Verifier {
             return Err(VerifyError::CheckpointInvalid);
         }
         let have = self.count();
+        if let Some((published, anchored)) = self.anchor {
+            if have < published {
+                return Err(VerifyError::RolledBack { have, published });
+            }
+            if published == 0 && anchored != GENESIS_PREV_HASH {
+                return Err(VerifyError::Diverged { seq: 0 });
+            }
+        }
         if have < cp.count {
             return Err(VerifyError::Truncated {
                 have,

@@ -86,7 +86,8 @@ impl Env {
         let mut c = Command::new(BIN);
         c.args(args)
             .env("CONFIDANT_DATA", &self.data)
-            .env("CONFIDANT_ACTOR", "tester")
+            // The actor is authenticated: unset, it is the operator account.
+            .env_remove("CONFIDANT_ACTOR")
             .env_remove("CONFIDANT_PASSPHRASE")
             .env_remove("CONFIDANT_DATABASE_URL");
         if let Some(url) = &self.db_url {
@@ -408,7 +409,12 @@ fn contract_end_to_end() {
         .unwrap();
         assert_eq!(cert["client_id"], client.as_str());
         assert_eq!(cert["reason"], "retention period ended");
-        assert_eq!(cert["destroyed_by"], "tester");
+        assert!(
+            cert["destroyed_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("operator:")
+        );
         assert_eq!(cert["destroyed"]["notes"], 2);
         assert_eq!(cert["destroyed"]["consents"], 2);
         assert_eq!(cert["destroyed"]["data_keys"], 1);
@@ -493,7 +499,7 @@ fn every_read_and_write_is_audited_with_the_actor() {
         let tail = env.ok(&["audit", "tail", "-n", "1"]);
         let e: serde_json::Value = serde_json::from_str(&tail).unwrap();
         assert_eq!(e["action"], "note.read");
-        assert_eq!(e["actor"], "tester");
+        assert!(e["actor"].as_str().unwrap().starts_with("operator:"));
         assert_eq!(e["record_ids"][0], c.as_str());
     }
 }
@@ -757,7 +763,7 @@ fn wrong_passphrase_and_missing_key_file() {
     for env in backends() {
         let init = env
             .cmd(&["init"])
-            .env("CONFIDANT_PASSPHRASE", "correct horse battery staple")
+            .env("CONFIDANT_PASSPHRASE", "tangerine otter lamplight 42")
             .output()
             .unwrap();
         assert!(init.status.success(), "[{}] {}", env.name, stderr(&init));
@@ -768,7 +774,7 @@ fn wrong_passphrase_and_missing_key_file() {
         );
         let c = env
             .cmd(&["client", "add", "--name", "Gwen"])
-            .env("CONFIDANT_PASSPHRASE", "correct horse battery staple")
+            .env("CONFIDANT_PASSPHRASE", "tangerine otter lamplight 42")
             .output()
             .unwrap();
         assert!(c.status.success(), "{}", stderr(&c));
@@ -799,7 +805,7 @@ fn wrong_passphrase_and_missing_key_file() {
         std::fs::remove_file(env.data.join("master.key")).unwrap();
         let missing = env
             .cmd(&["audit", "verify"])
-            .env("CONFIDANT_PASSPHRASE", "correct horse battery staple")
+            .env("CONFIDANT_PASSPHRASE", "tangerine otter lamplight 42")
             .output()
             .unwrap();
         assert_eq!(missing.status.code(), Some(2));

@@ -40,7 +40,7 @@ fn run(data: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env("CONFIDANT_DATA", data)
-        .env("CONFIDANT_ACTOR", "tester")
+        .env_remove("CONFIDANT_ACTOR")
         .env_remove("CONFIDANT_PASSPHRASE")
         .env_remove("CONFIDANT_DATABASE_URL")
         .stdin(if stdin.is_some() {

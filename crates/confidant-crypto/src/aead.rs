@@ -175,6 +175,104 @@ pub fn open_string(
     }
 }
 
+/// AES-256-GCM under raw key bytes with an explicit nonce (key files).
+pub(crate) fn seal_raw(
+    key: &[u8; 32],
+    version: u8,
+    aad: &[u8],
+    plaintext: &[u8],
+    nonce: [u8; NONCE_LEN],
+) -> Vec<u8> {
+    seal_with_nonce(key, version, aad, plaintext, nonce)
+}
+
+/// Opens what [`seal_raw`] made; [`CryptoError::Decrypt`] on failure.
+pub(crate) fn open_raw(
+    key: &[u8; 32],
+    version: u8,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    open_with(key, version, aad, sealed)?.ok_or(CryptoError::Decrypt)
+}
+
+/// Wrapped data key format, version 2 (65 bytes): under a key-encryption key
+/// (KEK) of the key file, which names its generation:
+/// `0x02 || u32be(generation) || nonce (12) || AES-256-GCM(KEK, data key) (32) || tag (16)`,
+/// AAD `"confidant.wrap.v2" || u32be(generation) || lp(owner id)`.
+pub const WRAP_VERSION_2: u8 = 2;
+/// Length of a version 2 wrapped data key.
+pub const WRAPPED_KEY_V2_LEN: usize = 1 + 4 + NONCE_LEN + 32 + TAG_LEN;
+const WRAP_DOMAIN_2: &[u8] = b"confidant.wrap.v2";
+
+pub(crate) fn wrap_aad_v2(generation: u32, owner_id: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(WRAP_DOMAIN_2.len() + 12 + owner_id.len());
+    aad.extend_from_slice(WRAP_DOMAIN_2);
+    aad.extend_from_slice(&generation.to_be_bytes());
+    push_lp(&mut aad, owner_id.as_bytes());
+    aad
+}
+
+pub(crate) fn wrap_v2_with_nonce(
+    kek: &[u8; 32],
+    generation: u32,
+    owner_id: &str,
+    key: &DataKey,
+    nonce: [u8; NONCE_LEN],
+) -> Vec<u8> {
+    let inner = seal_with_nonce(
+        kek,
+        WRAP_VERSION_2,
+        &wrap_aad_v2(generation, owner_id),
+        key.bytes(),
+        nonce,
+    );
+    let mut out = Vec::with_capacity(WRAPPED_KEY_V2_LEN);
+    out.push(WRAP_VERSION_2);
+    out.extend_from_slice(&generation.to_be_bytes());
+    out.extend_from_slice(&inner[1..]);
+    out
+}
+
+/// The KEK generation a version 2 wrapped key names (`Some(0)` for a
+/// version 1 key, which is wrapped under the master key's subkey).
+pub fn wrapped_key_generation(wrapped: &[u8]) -> Option<u32> {
+    match wrapped.first() {
+        Some(&WRAP_VERSION) if wrapped.len() == WRAPPED_KEY_LEN => Some(0),
+        Some(&WRAP_VERSION_2) if wrapped.len() == WRAPPED_KEY_V2_LEN => {
+            let mut g = [0u8; 4];
+            g.copy_from_slice(&wrapped[1..5]);
+            Some(u32::from_be_bytes(g))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn unwrap_v2(
+    kek: &[u8; 32],
+    owner_id: &str,
+    wrapped: &[u8],
+) -> Result<DataKey, CryptoError> {
+    let Some(generation) = wrapped_key_generation(wrapped).filter(|g| *g != 0) else {
+        return Err(CryptoError::Malformed { len: wrapped.len() });
+    };
+    let mut inner = Vec::with_capacity(WRAPPED_KEY_LEN);
+    inner.push(WRAP_VERSION_2);
+    inner.extend_from_slice(&wrapped[5..]);
+    let plain = open_with(
+        kek,
+        WRAP_VERSION_2,
+        &wrap_aad_v2(generation, owner_id),
+        &inner,
+    )?
+    .ok_or(CryptoError::UnwrapFailed)?;
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(&plain);
+    let key = DataKey::from_bytes(bytes);
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok(key)
+}
+
 pub(crate) fn wrap_aad(client_id: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(WRAP_DOMAIN.len() + 8 + client_id.len());
     aad.extend_from_slice(WRAP_DOMAIN);

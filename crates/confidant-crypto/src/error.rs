@@ -83,4 +83,42 @@ pub enum CryptoError {
 
     #[error("malformed ciphertext: {len} bytes is too short to be sealed data")]
     Malformed { len: usize },
+
+    #[error(
+        "the data directory {} can be written by group or others (mode {mode:o}): run `chmod 700 {}`",
+        path.display(),
+        path.display()
+    )]
+    DataDirPermissions { path: PathBuf, mode: u32 },
+
+    #[error("the key file at {} is a symbolic link: refusing to follow it; put the real file there", path.display())]
+    KeyFileSymlink { path: PathBuf },
+
+    #[error("the key file at {} does not belong to the master key in use (another store's key file?)", path.display())]
+    KeyFileMismatch { path: PathBuf },
+
+    #[error(
+        "the key file at {} asks for Argon2id parameters outside sane bounds (m={m_kib} KiB, t={t}, p={p}; at most m=1048576 KiB, t=16, p=16): it was not made by `confidant init`",
+        path.display()
+    )]
+    KdfParamsOutOfBounds {
+        path: PathBuf,
+        m_kib: u32,
+        t: u32,
+        p: u32,
+    },
+
+    #[error(
+        "this data key is wrapped under key generation {generation}, which the key file does not hold: it was erased by a destruction, or the key file is older than the database"
+    )]
+    UnknownKeyGeneration { generation: u32 },
+
+    #[error("the passphrase is too weak: {reason}")]
+    WeakPassphrase { reason: &'static str },
+
+    #[error("cannot lock the key file directory {}: {source}", path.display())]
+    KeyFileLock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }

@@ -20,12 +20,19 @@ pub(crate) const INFO_BLIND_INDEX: &[u8] = b"confidant/v1/blind-index";
 pub(crate) const INFO_AUDIT: &[u8] = b"confidant/v1/audit";
 pub(crate) const INFO_KEY_CHECK: &[u8] = b"confidant/v1/key-check";
 pub(crate) const INFO_KEY_ID: &[u8] = b"confidant/v1/key-id";
+/// Wraps the key-encryption keys in a version 2 key file.
+pub(crate) const INFO_KEK_WRAP: &[u8] = b"confidant/v2/kek-wrap";
+/// Seals stored destruction certificates (a service key: the destroyed
+/// client's own key is gone).
+pub(crate) const INFO_CERTIFICATES: &[u8] = b"confidant/v2/certificates";
 
 /// The root of the key hierarchy. Never stored in the database; it lives in
 /// the data directory's key file or is derived from the passphrase.
+/// One boxed copy of the key bytes: moving a `MasterKey` moves a pointer,
+/// never the key, and the box is wiped on drop.
 #[derive(Clone)]
 pub struct MasterKey {
-    key: Zeroizing<[u8; 32]>,
+    key: Box<Zeroizing<[u8; 32]>>,
 }
 
 impl fmt::Debug for MasterKey {
@@ -37,28 +44,38 @@ impl fmt::Debug for MasterKey {
 impl MasterKey {
     /// A fresh random master key (not persisted; see [`MasterKey::init`]).
     pub fn generate() -> MasterKey {
-        let mut key = Zeroizing::new([0u8; 32]);
-        crate::rand::fill(key.as_mut());
+        let mut key = Box::new(Zeroizing::new([0u8; 32]));
+        crate::rand::fill(&mut key[..]);
         MasterKey { key }
     }
 
     /// Wraps existing key bytes, e.g. for known-answer tests or key import.
     pub fn from_bytes(bytes: [u8; 32]) -> MasterKey {
         MasterKey {
-            key: Zeroizing::new(bytes),
+            key: Box::new(Zeroizing::new(bytes)),
         }
     }
 
-    /// Create the key file in `data_dir` (mode 0600, created exclusively and
-    /// written atomically): a random key, or, when `passphrase` is `Some`, an
-    /// Argon2id header (salt, parameters at the minimum m=19 MiB, t=2, p=1,
-    /// key-check value) holding no key material. Creates `data_dir` (mode
-    /// 0700) if needed. Refuses to overwrite an existing key file.
+    /// Create the key file in `data_dir` (version 2, mode 0600, created
+    /// exclusively and written atomically): a random key, or, when
+    /// `passphrase` is `Some`, an Argon2id header (salt, m=64 MiB, t=3, p=1,
+    /// key-check value) holding no key material; plus the first random
+    /// key-encryption key. Refuses a weak passphrase
+    /// ([`crate::check_passphrase_strength`]) before creating anything.
+    /// Creates `data_dir` (mode 0700) if needed. Refuses to overwrite an
+    /// existing key file.
     pub fn init(
         data_dir: &Path,
         passphrase: Option<&SecretString>,
     ) -> Result<MasterKey, CryptoError> {
-        keyfile::init(data_dir, passphrase, KdfParams::MINIMUM)
+        let path = keyfile::key_file_path(data_dir);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(CryptoError::KeyFileExists { path });
+        }
+        if let Some(pass) = passphrase {
+            crate::passphrase::check_passphrase_strength(pass)?;
+        }
+        keyfile::init(data_dir, passphrase, KdfParams::DEFAULT)
     }
 
     /// Like [`MasterKey::init`] with explicit Argon2id parameters, which are
@@ -104,7 +121,7 @@ impl MasterKey {
         salt: &[u8],
         params: KdfParams,
     ) -> Result<MasterKey, CryptoError> {
-        keyfile::derive(passphrase, salt, params).map(|key| MasterKey { key })
+        keyfile::derive(passphrase, salt, params).map(|key| MasterKey { key: Box::new(key) })
     }
 
     /// The subkey for HMAC blind indexes (finding a client by name).
@@ -140,6 +157,17 @@ impl MasterKey {
         kcv
     }
 
+    pub(crate) fn kek_wrap_key(&self) -> Zeroizing<[u8; 32]> {
+        self.subkey(INFO_KEK_WRAP)
+    }
+
+    /// The service key that seals stored destruction certificates, as a
+    /// [`DataKey`] for [`crate::seal`]/[`crate::open`].
+    pub fn certificate_key(&self) -> DataKey {
+        let sub = self.subkey(INFO_CERTIFICATES);
+        DataKey::from_bytes(*sub)
+    }
+
     pub(crate) fn wrapping_key(&self) -> Zeroizing<[u8; 32]> {
         self.subkey(INFO_KEY_WRAP)
     }
@@ -150,7 +178,7 @@ impl MasterKey {
 
     /// HKDF-SHA256(salt = "confidant.hkdf.v1", ikm = master key, info).
     fn subkey(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
-        let hk = Hkdf::<Sha256>::new(Some(HKDF_SALT), self.key.as_ref());
+        let hk = Hkdf::<Sha256>::new(Some(HKDF_SALT), &self.key[..]);
         let mut okm = Zeroizing::new([0u8; 32]);
         if hk.expand(info, okm.as_mut()).is_err() {
             // HKDF-SHA256 can produce up to 8160 bytes; 32 is always valid.

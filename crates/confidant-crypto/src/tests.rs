@@ -278,3 +278,108 @@ mod parse_robustness {
 
     use sha2::Digest;
 }
+
+// ------------------------------------------------------------ version 2 (rotatable KEKs)
+
+mod v2 {
+    use super::*;
+    use crate::aead::wrap_v2_with_nonce;
+    use crate::keyfile::{Header, Unlock, encode_v2_with_nonces, parse_full};
+    use zeroize::Zeroizing;
+
+    fn kek() -> Box<Zeroizing<[u8; 32]>> {
+        Box::new(Zeroizing::new(seq_bytes(200)))
+    }
+
+    fn file() -> Vec<u8> {
+        encode_v2_with_nonces(&kat_master(), &Header::Random, &[(3, kek())], &[[7u8; 12]]).to_vec()
+    }
+
+    const V2_FILE: &str = "434f4e464b45590201000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fe7dd99bf4126020aec2bced3d97f7a7d010000000301070707070707070707070707bbd578b9c97bbae69861c9db015d89292aa9fed3f936f5d8c9ef498416c9838856784968e69436bbe81b22c6e9f76476f253bc7803183fba";
+    const V2_WRAPPED: &str = "0200000003090909090909090909090909df66d6691fea5d171d97210685360361a8281a97c5aab68db558bf6dc7a518e6a73014a03f555f95d4167107309d358a";
+    const ED25519_SIG: &str = "0252724909e9b9cbcd3f2aa23e3d2a62737f83c8ea664c71c461313f2871e8e1881e71b10d4b92e4c980305530e2e6e02cc9c69d7bbce8b471023b8add6f7509";
+
+    #[test]
+    fn kat_v2_key_file_encoding_and_parse() {
+        assert_eq!(hex::encode(file()), V2_FILE);
+        let parsed = parse_full(
+            Path::new("k"),
+            &h(V2_FILE),
+            Unlock::Passphrase(None),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        assert_eq!(parsed.master.bytes(), &seq_bytes(0));
+        assert_eq!(parsed.keks.len(), 1);
+        assert_eq!(parsed.keks[0].0, 3);
+        assert_eq!(&parsed.keks[0].1[..], &seq_bytes(200));
+        // The version 1 header part is byte-for-byte the v1 file's.
+        assert_eq!(&h(V2_FILE)[9..57], &h(RANDOM_FILE)[9..57]);
+    }
+
+    #[test]
+    fn kat_v2_wrapped_key() {
+        assert_eq!(
+            hex::encode(wrap_v2_with_nonce(
+                &seq_bytes(200),
+                3,
+                "client-1",
+                &kat_data_key(),
+                [9u8; 12]
+            )),
+            V2_WRAPPED
+        );
+        assert_eq!(wrapped_key_generation(&h(V2_WRAPPED)), Some(3));
+        assert_eq!(wrapped_key_generation(&h(WRAPPED)), Some(0));
+        let ring_bytes = file();
+        let parsed = parse_full(
+            Path::new("k"),
+            &ring_bytes,
+            Unlock::Master(&kat_master()),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        let dk = crate::aead::unwrap_v2(&parsed.keks[0].1, "client-1", &h(V2_WRAPPED)).unwrap();
+        assert_eq!(dk.bytes(), &seq_bytes(100));
+        // Bound to the owner and the generation.
+        assert!(crate::aead::unwrap_v2(&parsed.keks[0].1, "client-2", &h(V2_WRAPPED)).is_err());
+        let mut other_gen = h(V2_WRAPPED);
+        other_gen[4] ^= 1;
+        assert!(crate::aead::unwrap_v2(&parsed.keks[0].1, "client-1", &other_gen).is_err());
+    }
+
+    #[test]
+    fn kat_ed25519_signature() {
+        let signer = AuditSigningKey::from_seed(&seq_bytes(50));
+        assert_eq!(
+            hex::encode(signer.sign(b"confidant kat message")),
+            ED25519_SIG
+        );
+        let sig: [u8; 64] = h(ED25519_SIG).try_into().unwrap();
+        assert!(
+            signer
+                .verifying_key()
+                .verify(b"confidant kat message", &sig)
+        );
+        assert!(
+            !signer
+                .verifying_key()
+                .verify(b"confidant kat messagf", &sig)
+        );
+    }
+
+    #[test]
+    fn a_crafted_header_with_huge_parameters_is_refused_before_deriving() {
+        let mut bytes = h(PASS_HEADER_TEST_PARAMS);
+        bytes[9..13].copy_from_slice(&u32::MAX.to_be_bytes());
+        let body_len = bytes.len() - 8;
+        let sum = <sha2::Sha256 as sha2::Digest>::digest(&bytes[..body_len]);
+        bytes[body_len..].copy_from_slice(&sum[..8]);
+        let err = parse(Path::new("k"), &bytes, Some(&pass()), KdfParams::MINIMUM).unwrap_err();
+        assert!(
+            matches!(err, CryptoError::KdfParamsOutOfBounds { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("outside sane bounds"));
+    }
+}

@@ -30,3 +30,14 @@ try:
         print("argon", m, t, k.hex())
 except Exception as e:
     print("argon unavailable", e)
+# Version 2 (rotatable KEKs): the key file, a v2 wrapped key, Ed25519.
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+kek = bytes((200+i) % 256 for i in range(32))
+kw = hkdf(b"confidant/v2/kek-wrap")
+f2 = b"CONFKEY" + bytes([2,1]) + master + kcv + bytes([1]) + struct.pack(">I", 3)
+f2 += bytes([1]) + b"\x07"*12 + AESGCM(kw).encrypt(b"\x07"*12, kek, b"confidant.kek.v2" + struct.pack(">I", 3))
+print("v2 file", (f2 + hashlib.sha256(f2).digest()[:8]).hex())
+aad2 = b"confidant.wrap.v2" + struct.pack(">I", 3) + lp(b"client-1")
+print("v2 wrapped", (bytes([2]) + struct.pack(">I", 3) + b"\x09"*12 + AESGCM(kek).encrypt(b"\x09"*12, dk, aad2)).hex())
+seed = bytes((50+i) % 256 for i in range(32))
+print("ed25519", Ed25519PrivateKey.from_private_bytes(seed).sign(b"confidant kat message").hex())

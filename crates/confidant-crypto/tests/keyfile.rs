@@ -139,12 +139,13 @@ fn key_file_that_is_a_directory_is_refused() {
 }
 
 #[test]
-fn passphrase_store_at_minimum_params_round_trips_and_detects_wrong_passphrase() {
+fn passphrase_store_at_default_params_round_trips_and_detects_wrong_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     let created = MasterKey::init(dir.path(), Some(&pass("tea and biscuits"))).unwrap();
     let bytes = fs::read(key_file_path(dir.path())).unwrap();
-    // m = 19456 KiB, t = 2, p = 1 in the header.
-    assert_eq!(&bytes[9..21], &[0, 0, 0x4c, 0, 0, 0, 0, 2, 0, 0, 0, 1]);
+    // Version 2; m = 65536 KiB, t = 3, p = 1 in the header.
+    assert_eq!(bytes[7], 2);
+    assert_eq!(&bytes[9..21], &[0, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1]);
     let loaded = MasterKey::load(dir.path(), Some(&pass("tea and biscuits"))).unwrap();
     assert!(same_key(&created, &loaded));
     let err = MasterKey::load(dir.path(), Some(&pass("tea and biscuit"))).unwrap_err();
@@ -158,12 +159,18 @@ fn passphrase_header_holds_no_key_material() {
     let p = pass("tea and biscuits");
     let key = MasterKey::init_with_params(dir.path(), Some(&p), KdfParams::INSECURE_TEST).unwrap();
     let file = fs::read(key_file_path(dir.path())).unwrap();
-    assert_eq!(file.len(), 62);
+    // Version 2: the 54-byte header, one KEK generation (4 + 61), checksum.
+    assert_eq!(file.len(), 54 + 1 + 65 + 8);
     // Rebuild the key from the file's salt and compare: the file stores only
-    // the salt, params and a 16-byte check value, never the 32-byte key.
+    // the salt, params, a 16-byte check value and the KEK wrapped under the
+    // master key, never the 32-byte master key itself.
     let salt = &file[22..38];
     let again = MasterKey::derive_from_passphrase(&p, salt, KdfParams::INSECURE_TEST).unwrap();
     assert!(same_key(&key, &again));
+    let ring = confidant_crypto::KeyRing::load(dir.path(), &key)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ring.generations(), vec![1]);
 }
 
 #[test]

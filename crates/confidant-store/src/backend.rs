@@ -6,19 +6,31 @@
 //! to the same operation compiled for that backend (`ops.rs`, included into
 //! `sqlite_ops` and `pg_ops` below), so the models carry no backend `cfg`s.
 
+use crate::anchor::{
+    AuditHead, FileWitness, HeadWitness, KeySource, StoredCheckpoint, VerifiedLog, VerifyPlan,
+    check_signed_checkpoint,
+};
+use crate::certificate::{
+    CertificateRecord, DestroyPlan, DestructionReport, ShownCertificate, StorageStatus,
+    certificate_json, certificate_message,
+};
 use crate::error::{Result, StoreError, io_error};
 use crate::keys::{
     Keys, SealedClient, aad, chain_at, checkpoint_from_parts, draft, entry_from_parts,
     new_id_bytes, now_micros, open_text, seq_to_i64,
 };
+use confidant_audit::SignedHead;
 use confidant_audit::{Action, Chain, Entry, EntryDraft, Verifier, VerifyError};
 use confidant_core::ids::{CaseId, ClientId, ConsentId, HoldId, NoteId, PractitionerId};
 use confidant_core::record::{
-    Case, CaseKind, CivilDate, Client, ClientFlags, Consent, DestroyedCounts,
-    DestructionCertificate, FieldError, HoldReason, LegalHold, NewClient, NewConsent, NewNote,
-    NhsNumber, Note, Practitioner, Role, Timestamp,
+    Case, CaseKind, CivilDate, Client, ClientFlags, Consent, DestroyedCounts, FieldError,
+    HoldReason, LegalHold, NewClient, NewConsent, NewNote, NhsNumber, Note, Practitioner, Role,
+    Timestamp,
 };
-use confidant_crypto::{DataKey, MasterKey, SecretString, seal, unwrap_data_key, wrap_data_key};
+use confidant_crypto::{
+    AuditSigningKey, AuditVerifyingKey, DataKey, KeyFileLock, KeyRing, MasterKey, SecretString,
+    seal,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -38,6 +50,7 @@ macro_rules! backend_ops {
             use super::*;
             type Db = $db;
             include!("ops.rs");
+            include!("ops_keys.rs");
         }
     };
 }
@@ -57,6 +70,11 @@ pub enum Backend {
 pub struct StoreConfig {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// The Ed25519 audit signing key (default `DATA_DIR/audit-signing.key`):
+    /// keep it where database administrators cannot read it.
+    pub audit_signing_key: Option<PathBuf>,
+    /// A file on another volume that receives every new signed head.
+    pub audit_witness: Option<PathBuf>,
 }
 
 // The URL may carry a password: never print it.
@@ -65,6 +83,8 @@ impl std::fmt::Debug for StoreConfig {
         f.debug_struct("StoreConfig")
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
+            .field("audit_signing_key", &self.audit_signing_key)
+            .field("audit_witness", &self.audit_witness)
             .finish()
     }
 }
@@ -74,7 +94,27 @@ impl StoreConfig {
         StoreConfig {
             data_dir: data_dir.into(),
             database_url,
+            audit_signing_key: None,
+            audit_witness: None,
         }
+    }
+
+    /// Where the signing key lives (`--audit-signing-key`).
+    pub fn with_audit_signing_key(mut self, path: Option<PathBuf>) -> StoreConfig {
+        self.audit_signing_key = path;
+        self
+    }
+
+    /// Appends each new signed head to `path` (`--audit-witness`).
+    pub fn with_audit_witness(mut self, path: Option<PathBuf>) -> StoreConfig {
+        self.audit_witness = path;
+        self
+    }
+
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.audit_signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(confidant_crypto::SIGNING_KEY_FILE_NAME))
     }
 
     pub fn backend(&self) -> Backend {
@@ -102,6 +142,11 @@ enum Db {
 pub struct Store {
     db: Db,
     keys: Keys,
+    witness: Option<Box<dyn HeadWitness>>,
+    /// The newest head count handed to the witness.
+    published: std::sync::atomic::AtomicU64,
+    /// The last witness failure, for the caller to report.
+    witness_error: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,8 +157,34 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Calls the operation `$f` on whichever backend this store runs.
+/// Calls the operation `$f` on whichever backend this store runs. An
+/// operation that met a KEK generation changed by another process's
+/// destruction (its transaction rolled back) is run once more with the
+/// re-read key file; after a success the new signed head goes to the
+/// witness.
 macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {{
+        let mut out = dispatch_once!($self.$f($($arg),*));
+        // Each retry sees a newer generation; only back-to-back
+        // destructions in other processes can need more than one.
+        for _ in 0..KEY_GENERATION_RETRIES {
+            if !matches!(out, Err(StoreError::KeyGenerationChanged)) {
+                break;
+            }
+            out = dispatch_once!($self.$f($($arg),*));
+        }
+        if out.is_ok() {
+            $self.publish_head().await;
+        }
+        out
+    }};
+}
+
+/// Reruns of an operation whose transaction met a KEK generation changed by
+/// a concurrent destruction.
+const KEY_GENERATION_RETRIES: usize = 8;
+
+macro_rules! dispatch_once {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.db {
             Db::Sqlite(pool) => sqlite_ops::$f(pool, &$self.keys, $($arg),*).await,
@@ -189,8 +260,11 @@ async fn connect_postgres(url: &str) -> Result<PgPool> {
 
 impl Store {
     /// Creates a new store: the master key file in `data_dir` (random, or
-    /// from `passphrase` via Argon2id) and the database schema, and writes
-    /// the first audit entry. Refuses an existing key file or store.
+    /// from `passphrase` via Argon2id; holding the first key-encryption
+    /// key), the audit signing key, and the database schema, and writes the
+    /// first audit entry. Refuses an existing key file or store. A failed
+    /// init removes what it created (key files, database files, the data
+    /// directory if it made it), so it can simply be run again.
     pub async fn init(
         cfg: &StoreConfig,
         passphrase: Option<&SecretString>,
@@ -198,89 +272,325 @@ impl Store {
     ) -> Result<Store> {
         // Refuse before creating anything, so a refused init leaves no trace.
         let key_path = confidant_crypto::key_file_path(&cfg.data_dir);
-        if key_path.exists() {
+        if std::fs::symlink_metadata(&key_path).is_ok() {
             return Err(confidant_crypto::CryptoError::KeyFileExists { path: key_path }.into());
         }
+        if let Some(pass) = passphrase {
+            confidant_crypto::check_passphrase_strength(pass)?;
+        }
+        if cfg.backend() == Backend::Sqlite && cfg.sqlite_path().exists() {
+            return Err(StoreError::AlreadyInitialised);
+        }
+        let created_dir = !cfg.data_dir.exists();
+        let signing_existed = cfg.signing_key_path().exists();
+        let result = Store::init_inner(cfg, passphrase, actor).await;
+        if result.is_err() {
+            // Undo: nothing of a failed init may remain.
+            let _ = std::fs::remove_file(&key_path);
+            if !signing_existed {
+                let _ = std::fs::remove_file(cfg.signing_key_path());
+            }
+            if cfg.backend() == Backend::Sqlite {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut p = cfg.sqlite_path().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+            }
+            let _ = std::fs::remove_file(cfg.data_dir.join(confidant_crypto::LOCK_FILE_NAME));
+            if created_dir {
+                let _ = std::fs::remove_dir(&cfg.data_dir);
+            }
+        }
+        result
+    }
+
+    async fn init_inner(
+        cfg: &StoreConfig,
+        passphrase: Option<&SecretString>,
+        actor: &str,
+    ) -> Result<Store> {
         let db = match cfg.backend() {
             Backend::Sqlite => {
-                std::fs::create_dir_all(&cfg.data_dir).map_err(|e| io_error(&e))?;
-                if cfg.sqlite_path().exists() {
-                    return Err(StoreError::AlreadyInitialised);
-                }
+                create_private_dir(&cfg.data_dir)?;
                 let pool = connect_sqlite(&cfg.sqlite_path(), true).await?;
                 restrict_permissions(&cfg.data_dir, &cfg.sqlite_path())?;
                 Db::Sqlite(pool)
             }
             Backend::Postgres => {
+                create_private_dir(&cfg.data_dir)?;
                 Db::Postgres(connect_postgres(cfg.database_url.as_deref().unwrap_or("")).await?)
             }
         };
-        migrate(&db).await?;
         // The database is checked before the key file is made, so a refused
         // init leaves no stray key behind.
         let initialised = match &db {
-            Db::Sqlite(p) => sqlx::query("SELECT 1 FROM meta WHERE k = 'key_check'")
-                .fetch_optional(p)
-                .await?
-                .is_some(),
-            Db::Postgres(p) => sqlx::query("SELECT 1 FROM meta WHERE k = 'key_check'")
-                .fetch_optional(p)
-                .await?
-                .is_some(),
+            Db::Sqlite(_) => false,
+            Db::Postgres(p) => {
+                sqlx::query("SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'")
+                    .fetch_optional(p)
+                    .await?
+                    .is_some()
+            }
         };
         if initialised {
-            return Err(StoreError::AlreadyInitialised);
+            if let Db::Postgres(p) = &db {
+                let has_key = sqlx::query("SELECT 1 FROM meta WHERE k = 'key_check'")
+                    .fetch_optional(p)
+                    .await?
+                    .is_some();
+                if has_key {
+                    return Err(StoreError::AlreadyInitialised);
+                }
+            }
         }
-        let master = MasterKey::init(&cfg.data_dir, passphrase)?;
-        let store = Store {
-            db,
-            keys: Keys::new(master),
+        // PostgreSQL: the tables this init creates, so a failure can drop
+        // them again (DDL outside one transaction cannot simply roll back).
+        let tables_before = match &db {
+            Db::Sqlite(_) => Vec::new(),
+            Db::Postgres(p) => pg_tables(p).await?,
         };
+        let result = async {
+            migrate(&db).await?;
+            let master = MasterKey::init(&cfg.data_dir, passphrase)?;
+            let ring = KeyRing::load(&cfg.data_dir, &master)?
+                .ok_or(StoreError::Corrupt { what: "key file" })?;
+            Ok::<KeyRing, StoreError>(ring)
+        }
+        .await;
+        let ring = match result {
+            Ok(ring) => ring,
+            Err(e) => {
+                if let Db::Postgres(p) = &db {
+                    drop_new_tables(p, &tables_before).await;
+                }
+                return Err(e);
+            }
+        };
+        let pg = match &db {
+            Db::Postgres(p) => Some(p.clone()),
+            Db::Sqlite(_) => None,
+        };
+        let store = Store::initialise_with(cfg, db, ring, actor).await;
+        if store.is_err() {
+            if let Some(p) = &pg {
+                drop_new_tables(p, &tables_before).await;
+            }
+        }
+        store
+    }
+
+    async fn initialise_with(
+        cfg: &StoreConfig,
+        db: Db,
+        ring: KeyRing,
+        actor: &str,
+    ) -> Result<Store> {
+        let signer_path = cfg.signing_key_path();
+        let signer = match AuditSigningKey::load(&signer_path) {
+            Ok(k) => k,
+            Err(confidant_crypto::CryptoError::KeyFileMissing { .. }) => {
+                AuditSigningKey::create(&signer_path)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let generation = ring.newest_generation();
+        let store = Store::assemble(cfg, db, ring, Some(signer));
+        store.keys.set_generation(generation);
         dispatch!(store.initialise(actor))?;
         Ok(store)
     }
 
+    fn assemble(
+        cfg: &StoreConfig,
+        db: Db,
+        ring: KeyRing,
+        signer: Option<AuditSigningKey>,
+    ) -> Store {
+        let mut keys = Keys::with_ring(ring, signer, cfg.data_dir.clone());
+        keys.signer_path = cfg.signing_key_path();
+        Store {
+            db,
+            keys,
+            witness: cfg
+                .audit_witness
+                .as_ref()
+                .map(|p| Box::new(FileWitness::new(p)) as Box<dyn HeadWitness>),
+            published: std::sync::atomic::AtomicU64::new(0),
+            witness_error: std::sync::Mutex::new(None),
+        }
+    }
+
     /// Like [`Store::init`] with a master key the caller already holds (tests
-    /// and benchmarks, which cannot afford Argon2id per store).
+    /// and benchmarks, which cannot afford Argon2id per store). Writes a
+    /// random-kind key file for it in `data_dir` if there is none (the KEK
+    /// generations live there), and the audit signing key.
     pub async fn init_with_key(cfg: &StoreConfig, master: MasterKey, actor: &str) -> Result<Store> {
+        create_private_dir(&cfg.data_dir)?;
         let db = match cfg.backend() {
-            Backend::Sqlite => {
-                std::fs::create_dir_all(&cfg.data_dir).map_err(|e| io_error(&e))?;
-                Db::Sqlite(connect_sqlite(&cfg.sqlite_path(), true).await?)
-            }
+            Backend::Sqlite => Db::Sqlite(connect_sqlite(&cfg.sqlite_path(), true).await?),
             Backend::Postgres => {
                 Db::Postgres(connect_postgres(cfg.database_url.as_deref().unwrap_or("")).await?)
             }
         };
         migrate(&db).await?;
-        let store = Store {
-            db,
-            keys: Keys::new(master),
+        let ring = match KeyRing::load(&cfg.data_dir, &master)? {
+            Some(ring) => ring,
+            None => {
+                let mut ring = KeyRing::generate_for(master);
+                ring.write_new(&cfg.data_dir)?;
+                ring
+            }
         };
-        dispatch!(store.initialise(actor))?;
-        Ok(store)
+        Store::initialise_with(cfg, db, ring, actor).await
     }
 
-    /// Opens an existing store with its master key.
+    /// Opens an existing store with its master key. Reads the key file's
+    /// KEK generations (a store without a key file, e.g. one opened with a
+    /// bare key, uses the master key alone) and the audit signing key (if
+    /// absent, the store can be read by `verify` but refuses audited
+    /// operations). A store from before signing began is upgraded on open:
+    /// a signing key is created if none exists and the checkpoint signed.
     pub async fn open(cfg: &StoreConfig, master: MasterKey) -> Result<Store> {
         let db = match cfg.backend() {
             Backend::Sqlite => {
                 if !cfg.sqlite_path().exists() {
                     return Err(StoreError::NotInitialised);
                 }
+                check_private_files(&cfg.data_dir, &cfg.sqlite_path())?;
                 Db::Sqlite(open_sqlite(&cfg.sqlite_path()).await?)
             }
             Backend::Postgres => {
+                check_private_files(&cfg.data_dir, &cfg.data_dir)?;
                 Db::Postgres(connect_postgres(cfg.database_url.as_deref().unwrap_or("")).await?)
             }
         };
-        let store = Store {
-            db,
-            keys: Keys::new(master),
+        let ring = KeyRing::load(&cfg.data_dir, &master)?
+            .unwrap_or_else(|| KeyRing::from_master(master.clone()));
+        let signer_path = cfg.signing_key_path();
+        let signer = match AuditSigningKey::load(&signer_path) {
+            Ok(k) => Some(k),
+            Err(confidant_crypto::CryptoError::KeyFileMissing { .. }) => None,
+            Err(e) => return Err(e.into()),
         };
-        dispatch!(store.check_key())?;
+        let mut store = Store::assemble(cfg, db, ring, signer);
+        dispatch_once!(store.check_key())?;
         migrate_if_behind(&store.db).await?;
+        let recorded = dispatch_once!(store.read_public_key())?;
+        store.keys.set_verifying_key(recorded);
+        // A signing key that does not match the recorded public key is kept:
+        // every audited operation then refuses (AuditSigningKeyMismatch),
+        // and `audit verify`, trusting the signing key, names the mismatch.
+        let generation = dispatch_once!(store.read_generation())?;
+        if !store.keys.ring().has_generation(generation) {
+            return Err(StoreError::KeyFileStale { generation });
+        }
+        store.keys.set_generation(generation);
+        if recorded.is_none() {
+            // Upgrade a store from before signing began (best effort: a
+            // read-only store stays unsigned, and verify says so).
+            if store.keys.signer.is_none() && !signer_path.exists() {
+                if let Ok(k) = AuditSigningKey::create(&signer_path) {
+                    store.keys.signer = Some(k);
+                }
+            }
+            if store.keys.signer.is_some()
+                && dispatch_once!(store.upgrade_signing("system:upgrade")).is_err()
+            {
+                store.keys.signer = None;
+            }
+        }
+        store.prune_dead_generations().await;
         Ok(store)
+    }
+
+    /// Removes KEK generations older than the database's from the key file:
+    /// left there when a process stopped between a destruction's commit and
+    /// its key-file rewrite. Such a generation opens nothing the database
+    /// still uses, only old backups: erasing it completes the destruction.
+    /// Best effort, under the key-file lock.
+    async fn prune_dead_generations(&self) {
+        let ring = self.keys.ring();
+        if !ring.is_file_backed() {
+            return;
+        }
+        let current = self.keys.generation();
+        if !ring.generations().iter().any(|g| *g < current) {
+            return;
+        }
+        let Ok(Some(_lock)) = KeyFileLock::try_acquire(&self.keys.data_dir) else {
+            return;
+        };
+        let Ok(Some(on_disk)) = self.keys.ring_on_disk() else {
+            return;
+        };
+        let Ok(generation) = dispatch_once!(self.read_generation()) else {
+            return;
+        };
+        let mut pruned = on_disk.retaining(|g| g >= generation);
+        if pruned.generations().is_empty() || pruned.write(&self.keys.data_dir).is_err() {
+            return;
+        }
+        self.keys.set_ring(pruned);
+    }
+
+    /// Hands the committed head to the witness, if one is configured and
+    /// the head is newer than the last one published.
+    async fn publish_head(&self) {
+        let Some(witness) = &self.witness else {
+            return;
+        };
+        let head = match &self.db {
+            Db::Sqlite(pool) => sqlite_ops::current_head(pool, &self.keys).await,
+            Db::Postgres(pool) => pg_ops::current_head(pool, &self.keys).await,
+        };
+        let head = match head {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => {
+                self.note_witness_error(e.to_string());
+                return;
+            }
+        };
+        let last = self.published.load(std::sync::atomic::Ordering::SeqCst);
+        if head.count <= last && last != 0 {
+            return;
+        }
+        match witness.publish(&head) {
+            Ok(()) => {
+                self.published
+                    .fetch_max(head.count, std::sync::atomic::Ordering::SeqCst);
+            }
+            Err(e) => self.note_witness_error(format!("cannot publish the audit head: {e}")),
+        }
+    }
+
+    fn note_witness_error(&self, message: String) {
+        if let Ok(mut slot) = self.witness_error.lock() {
+            *slot = Some(message);
+        }
+    }
+
+    /// Publishes every new head to `witness` instead of the configured
+    /// file (a server's HTTP publisher, a transparency log).
+    pub fn set_witness(&mut self, witness: Box<dyn HeadWitness>) {
+        self.witness = Some(witness);
+    }
+
+    /// The last failure to publish a head to the witness, if any (the
+    /// change itself was committed).
+    pub fn take_witness_error(&self) -> Option<String> {
+        self.witness_error.lock().ok().and_then(|mut s| s.take())
+    }
+
+    /// The audit public key this store records (None: not yet upgraded).
+    pub fn audit_public_key(&self) -> Option<AuditVerifyingKey> {
+        self.keys.verifying_key()
+    }
+
+    /// Whether this process holds the audit signing key.
+    pub fn has_signing_key(&self) -> bool {
+        self.keys.signer.is_some()
     }
 
     pub fn backend(&self) -> Backend {
@@ -412,57 +722,149 @@ impl Store {
         }
     }
 
-    /// Destroys the client's record irrecoverably (see `ops::destroy_client`)
-    /// and returns the certificate. On SQLite the WAL is then checkpointed
-    /// and truncated, so no copy of the deleted pages survives in it.
+    /// Destroys the client's record irrecoverably and returns the stored,
+    /// signed certificate with what became of the storage.
+    ///
+    /// Order, so that a crash never strands the surviving clients:
+    /// 1. under the key-file lock, write a key file holding the current
+    ///    generation(s) and a new one (temp file, fsync, rename, dir fsync);
+    /// 2. one transaction: delete the key and rows, re-wrap every surviving
+    ///    data key under the new generation, record the generation, append
+    ///    `client.destroy`, store the certificate; commit;
+    /// 3. only then rewrite the key file without the old generation. A crash
+    ///    before 3 leaves both generations (everything still opens; the next
+    ///    open erases the dead one).
+    ///
+    /// Then SQLite's WAL is checkpointed and truncated (bounded retries;
+    /// reported as pending if a reader holds it) and PostgreSQL's affected
+    /// tables vacuumed.
     pub async fn destroy_client(
         &self,
         actor: &str,
         client: &ClientId,
         reason: &str,
-    ) -> Result<DestructionCertificate> {
+    ) -> Result<DestructionReport> {
         if reason.trim().is_empty() {
             return Err(FieldError::Empty { field: "reason" }.into());
         }
-        let destroyed = dispatch!(self.destroy_client(actor, client))?;
-        let destroyed_at = Timestamp(crate::now_micros());
-        if let Db::Sqlite(pool) = &self.db {
-            // Another connection reading at that moment can make the
-            // checkpoint report "busy"; retry briefly until it completes.
-            for attempt in 0..20u64 {
-                let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .fetch_one(pool)
-                    .await?;
-                let busy: i64 = sqlx::Row::try_get(&row, 0)?;
-                if busy == 0 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10 * (attempt + 1))).await;
-            }
+        let data_dir = self.keys.data_dir.clone();
+        if data_dir.as_os_str().is_empty() {
+            return Err(StoreError::Io(
+                "the store has no data directory for its key file".into(),
+            ));
         }
-        Ok(DestructionCertificate {
-            client_id: client.clone(),
-            destroyed_at,
-            destroyed_by: actor.to_owned(),
-            reason: reason.to_owned(),
-            destroyed,
+        let _lock = acquire_key_file_lock(&data_dir).await?;
+        let current = match self.keys.ring_on_disk()? {
+            Some(ring) => ring,
+            None => KeyRing::from_master(self.keys.ring().master().clone()),
+        };
+        // Generations newer than the database's were staged by a
+        // destruction that never committed: drop them now.
+        let db_generation = dispatch_once!(self.read_generation())?;
+        let base = current.retaining(|g| g <= db_generation);
+        let (mut staged, next) = base.with_new_generation()?;
+        staged.write(&data_dir)?;
+        let plan = DestroyPlan {
+            ring: &staged,
+            to_generation: next,
+            reason,
             method: match self.backend() {
                 Backend::Sqlite => {
-                    "wrapped data key deleted first, then every row, in one transaction; deleted content \
-                     overwritten (secure_delete) and the WAL checkpointed and truncated"
+                    "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
+                     under a new key-encryption key, in one transaction; the old key-encryption key then \
+                     erased from master.key; deleted content overwritten (secure_delete); the outcome \
+                     of the WAL checkpoint is reported beside the certificate (storage)"
                 }
                 Backend::Postgres => {
-                    "wrapped data key deleted first, then every row, in one transaction; dead tuples are \
-                     unreadable without the key and reclaimed by VACUUM"
+                    "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
+                     under a new key-encryption key, in one transaction; the old key-encryption key then \
+                     erased from master.key; affected tables vacuumed. Dead tuples and WAL may still hold \
+                     the ciphertexts and the old wrapped key, but no existing key opens them"
                 }
             },
+            backend: match self.backend() {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+            },
+            destroyed_at: Timestamp(crate::now_micros()),
+        };
+        let outcome = dispatch!(self.destroy_client(actor, client, &plan));
+        let (_counts, record) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                // Not committed (or unknown): keep both generations in the
+                // file; the next destruction or open sorts it out.
+                self.keys.set_ring(staged);
+                return Err(e);
+            }
+        };
+        self.keys.set_generation(next);
+        let mut finished = staged.retaining(|g| g == next);
+        let old_key_generation = match finished.write(&data_dir) {
+            Ok(()) => "erased: master.key now holds only the new key-encryption key".to_owned(),
+            Err(e) => format!(
+                "pending: master.key still holds the old key-encryption key ({e}); it is erased at \
+                 the next open or destruction"
+            ),
+        };
+        self.keys.set_ring(finished);
+        drop(_lock);
+        let mut storage = StorageStatus {
+            old_key_generation,
+            sqlite_wal: None,
+            postgres_vacuum: None,
+        };
+        match &self.db {
+            Db::Sqlite(pool) => storage.sqlite_wal = Some(checkpoint_wal(pool).await),
+            Db::Postgres(pool) => storage.postgres_vacuum = Some(vacuum_after_destroy(pool).await),
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(&record.json).map_err(|_| StoreError::Corrupt {
+                what: "destruction certificate",
+            })?;
+        let serde_json::Value::Object(certificate) = value else {
+            return Err(StoreError::Corrupt {
+                what: "destruction certificate",
+            });
+        };
+        Ok(DestructionReport {
+            certificate,
+            signature: crate::certificate::hex(&record.signature),
+            public_key: self
+                .keys
+                .verifying_key()
+                .map(|k| k.to_hex())
+                .unwrap_or_default(),
+            storage,
         })
+    }
+
+    /// The stored destruction certificates of a destroyed client, opened
+    /// and checked (signature, and that the audit entry at its seq is the
+    /// destruction). Audited.
+    pub async fn destruction_certificates(
+        &self,
+        actor: &str,
+        client: &ClientId,
+    ) -> Result<Vec<ShownCertificate>> {
+        dispatch!(self.destruction_certificates(actor, client))
     }
 
     /// Appends audit entries for events outside the store (decisions,
     /// exports) in one durable transaction.
     pub async fn append_audit(&self, drafts: Vec<EntryDraft>) -> Result<u64> {
-        dispatch!(self.append_audit(drafts))
+        // As `dispatch!`, with the drafts cloned only for the rare retry.
+        let mut out = dispatch_once!(self.append_audit(drafts.clone()));
+        for _ in 0..KEY_GENERATION_RETRIES {
+            if !matches!(out, Err(StoreError::KeyGenerationChanged)) {
+                break;
+            }
+            out = dispatch_once!(self.append_audit(drafts.clone()));
+        }
+        if out.is_ok() {
+            self.publish_head().await;
+        }
+        out
     }
 
     /// Records one event now. See [`Store::append_audit`] for batches.
@@ -480,7 +882,77 @@ impl Store {
     /// Checks the whole audit log: `Ok(Ok(n))` when intact with `n` entries,
     /// `Ok(Err(problem))` naming where it was tampered with.
     pub async fn verify_audit(&self) -> Result<Result<u64, VerifyError>> {
-        dispatch!(self.verify_audit())
+        Ok(self
+            .verify_audit_against(None, None)
+            .await?
+            .map(|head| head.count))
+    }
+
+    /// Checks the whole log in one snapshot, its checkpoint's Ed25519
+    /// signature under the trusted key, and, with `since`, that the log is
+    /// an extension of that earlier head (catches rollback, truncation, a
+    /// replayed old checkpoint and a rewrite). The trusted key is, in this
+    /// order: `pinned`, the signing key this process holds, the head given
+    /// as `since`, the key the database records. Returns the signed head.
+    pub async fn verify_audit_against(
+        &self,
+        pinned: Option<AuditVerifyingKey>,
+        since: Option<&SignedHead>,
+    ) -> Result<Result<AuditHead, VerifyError>> {
+        let recorded = self.keys.verifying_key();
+        let (trusted, key_source) = if let Some(k) = pinned {
+            (Some(k), KeySource::Pinned)
+        } else if let Some(s) = &self.keys.signer {
+            (Some(s.verifying_key()), KeySource::SigningKey)
+        } else if let Some(h) = since {
+            (Some(h.public_key), KeySource::PublishedHead)
+        } else if let Some(k) = recorded {
+            (Some(k), KeySource::Database)
+        } else {
+            (None, KeySource::None)
+        };
+        if let Some(t) = trusted {
+            if recorded.is_some_and(|r| r != t) {
+                return Ok(Err(VerifyError::PublicKeyMismatch));
+            }
+        }
+        let mut plan = VerifyPlan {
+            trusted: if recorded.is_some() || since.is_some() {
+                trusted
+            } else {
+                None
+            },
+            anchor: None,
+        };
+        if let Some(head) = since {
+            let Some(t) = trusted else {
+                return Ok(Err(VerifyError::PublishedHeadInvalid));
+            };
+            if !head.verify_with(&t) {
+                return Ok(Err(VerifyError::PublishedHeadInvalid));
+            }
+            plan.anchor = Some((head.count, head.head_hash));
+            // A published head proves the store signs: its log must too.
+            plan.trusted = Some(t);
+        }
+        let verdict: Result<VerifiedLog, VerifyError> = match &self.db {
+            Db::Sqlite(pool) => sqlite_ops::verify_audit(pool, &self.keys, &plan).await?,
+            Db::Postgres(pool) => pg_ops::verify_audit(pool, &self.keys, &plan).await?,
+        };
+        Ok(verdict.map(|log| AuditHead {
+            count: log.count,
+            head_hash: log.head_hash,
+            signed: match (plan.trusted, log.signature) {
+                (Some(public_key), Some(signature)) => Some(SignedHead {
+                    count: log.count,
+                    head_hash: log.head_hash,
+                    public_key,
+                    signature,
+                }),
+                _ => None,
+            },
+            key_source,
+        }))
     }
 
     /// The newest `limit` audit entries, oldest first.
@@ -489,6 +961,161 @@ impl Store {
             Db::Sqlite(p) => sqlite_ops::audit_tail(p, i64::from(limit)).await,
             Db::Postgres(p) => pg_ops::audit_tail(p, i64::from(limit)).await,
         }
+    }
+}
+
+/// The tables in the connection's schema (PostgreSQL).
+async fn pg_tables(pool: &PgPool) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, 0).map_err(StoreError::from))
+        .collect()
+}
+
+/// Drops the tables a failed init created, leaving any that were there.
+async fn drop_new_tables(pool: &PgPool, before: &[String]) {
+    let Ok(now) = pg_tables(pool).await else {
+        return;
+    };
+    let new: Vec<String> = now
+        .into_iter()
+        .filter(|t| !before.contains(t))
+        // Names come from our own migrations; quoted all the same.
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    if !new.is_empty() {
+        let _ = sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {} CASCADE", new.join(", ")))
+            .execute(pool)
+            .await;
+    }
+}
+
+/// Takes the key-file lock without blocking the async runtime's threads
+/// (another destruction may hold it for its whole transaction): polls, and
+/// gives up after a minute as "locked".
+async fn acquire_key_file_lock(data_dir: &Path) -> Result<KeyFileLock> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(lock) = KeyFileLock::try_acquire(data_dir)? {
+            return Ok(lock);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::Locked);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Creates the data directory (0700) if needed.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| io_error(&e))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(|e| io_error(&e))?;
+    Ok(())
+}
+
+/// Refuses a data directory or database file that group or others can
+/// write: they could swap keys or rows under the store.
+fn check_private_files(dir: &Path, db: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for path in [dir, db] {
+            if let Ok(meta) = std::fs::metadata(path) {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o022 != 0 {
+                    return Err(StoreError::InsecurePermissions {
+                        path: path.display().to_string(),
+                        mode,
+                    });
+                }
+            }
+        }
+    }
+    let _ = (dir, db);
+    Ok(())
+}
+
+/// After a destruction: `PRAGMA wal_checkpoint(TRUNCATE)`, retried for
+/// about 3 seconds while another connection's read transaction holds the
+/// WAL (each attempt waits at most 250 ms, not the 5 s busy timeout); then
+/// the honest outcome.
+async fn checkpoint_wal(pool: &SqlitePool) -> String {
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => {
+            return format!(
+                "pending: cannot checkpoint the WAL ({})",
+                StoreError::from(e)
+            );
+        }
+    };
+    let _ = sqlx::query("PRAGMA busy_timeout = 250")
+        .execute(&mut *conn)
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let mut last = String::new();
+    let outcome = loop {
+        match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok(row) => {
+                let busy: i64 = sqlx::Row::try_get(&row, 0).unwrap_or(1);
+                let log: i64 = sqlx::Row::try_get(&row, 1).unwrap_or(-1);
+                if busy == 0 && log == 0 {
+                    break Some(
+                        "checkpointed and truncated: the WAL holds no copy of the deleted pages"
+                            .to_owned(),
+                    );
+                }
+                last = format!("busy={busy}, frames={log}");
+            }
+            Err(e) => last = StoreError::from(e).to_string(),
+        }
+        if std::time::Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = sqlx::query("PRAGMA busy_timeout = 5000")
+        .execute(&mut *conn)
+        .await;
+    outcome.unwrap_or_else(|| {
+        format!(
+            "pending: another connection holds the WAL ({last}); the deleted pages stay in the WAL \
+             until the next checkpoint, sealed under keys that no longer exist"
+        )
+    })
+}
+
+/// After a destruction on PostgreSQL: VACUUM the tables rows were deleted
+/// from, so their dead tuples are reclaimed (the pages are reused; the WAL
+/// and any base backups keep old copies, which no existing key opens).
+async fn vacuum_after_destroy(pool: &PgPool) -> String {
+    match sqlx::raw_sql(
+        "VACUUM data_keys, clients, notes, note_parties, consents, case_parties, legal_holds, client_index",
+    )
+    .execute(pool)
+    .await
+    {
+        Ok(_) => "vacuumed: dead tuples of the affected tables reclaimed; WAL segments and base \
+                  backups may still hold the old ciphertexts and wrapped key, which no existing key opens"
+            .to_owned(),
+        Err(e) => format!(
+            "not vacuumed ({}): dead tuples remain until autovacuum; no existing key opens them",
+            StoreError::from(e)
+        ),
     }
 }
 

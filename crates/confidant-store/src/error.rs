@@ -60,6 +60,28 @@ pub enum StoreError {
     Migrate(String),
     #[error("i/o error: {0}")]
     Io(String),
+    #[error(
+        "the audit log has entries beyond its signed checkpoint (added without the keys): nothing was written; run `confidant audit verify`"
+    )]
+    AuditTampered,
+    #[error(
+        "no audit signing key at {0}: writes need it (it signs every checkpoint); restore it, or point --audit-signing-key at it"
+    )]
+    AuditSigningKeyMissing(String),
+    #[error(
+        "the audit signing key does not match the public key this store recorded: the key file or the database was replaced; run `confidant audit verify`"
+    )]
+    AuditSigningKeyMismatch,
+    #[error(
+        "the key file does not hold key generation {generation}, which the database uses: it is older than the database; restore the newest master.key"
+    )]
+    KeyFileStale { generation: u32 },
+    #[error(
+        "{path} can be written by group or others (mode {mode:o}): run `chmod go-w {path}` (the store refuses to trust it)"
+    )]
+    InsecurePermissions { path: String, mode: u32 },
+    #[error("the key generation changed under a concurrent destruction: retry")]
+    KeyGenerationChanged,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

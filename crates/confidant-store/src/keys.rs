@@ -6,25 +6,155 @@ use confidant_audit::{Action, Chain, Checkpoint, Entry, EntryDraft, VerifyError}
 use confidant_core::ids::ClientId;
 use confidant_core::record::NewClient;
 use confidant_crypto::{
-    Aad, AuditKey, BlindIndexKey, DataKey, MasterKey, SecretString, open, seal, wrap_data_key,
+    Aad, AuditKey, AuditSigningKey, AuditVerifyingKey, BlindIndexKey, CryptoError, DataKey,
+    KeyRing, MasterKey, SecretString, open, seal,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
 
-/// The master key and its subkeys, derived once per open store.
+/// The master key and its subkeys, derived once per open store; the key
+/// ring (KEK generations from the key file) and the audit signing key.
 pub(crate) struct Keys {
-    pub(crate) master: MasterKey,
     pub(crate) blind: BlindIndexKey,
     pub(crate) audit: AuditKey,
+    /// The KEKs as last read from the key file; replaced, never edited.
+    ring: RwLock<Arc<KeyRing>>,
+    /// The KEK generation the database wraps under, as last seen under the
+    /// writer lock (`lock_chain`). New data keys are wrapped under it.
+    generation: AtomicU32,
+    /// The Ed25519 key that signs checkpoints (None: read-only auditing).
+    pub(crate) signer: Option<AuditSigningKey>,
+    /// The store's audit public key as recorded in the database (None: a
+    /// store from before signing began).
+    pub(crate) verifying: RwLock<Option<AuditVerifyingKey>>,
+    pub(crate) data_dir: PathBuf,
+    /// Where the signing key was looked for (named in errors).
+    pub(crate) signer_path: PathBuf,
 }
 
 impl Keys {
-    pub(crate) fn new(master: MasterKey) -> Keys {
-        let blind = master.blind_index_key();
-        let audit = master.audit_key();
+    pub(crate) fn with_ring(
+        ring: KeyRing,
+        signer: Option<AuditSigningKey>,
+        data_dir: PathBuf,
+    ) -> Keys {
+        // The master key lives once, in the ring (boxed, zeroized on drop);
+        // the derived subkeys are separate keys, not copies of it.
+        let blind = ring.master().blind_index_key();
+        let audit = ring.master().audit_key();
         Keys {
-            master,
             blind,
             audit,
+            ring: RwLock::new(Arc::new(ring)),
+            generation: AtomicU32::new(0),
+            signer,
+            verifying: RwLock::new(None),
+            data_dir,
+            signer_path: PathBuf::new(),
+        }
+    }
+
+    /// The service key sealing destruction certificates.
+    pub(crate) fn certificate_key(&self) -> DataKey {
+        self.ring().master().certificate_key()
+    }
+
+    pub(crate) fn ring(&self) -> Arc<KeyRing> {
+        match self.ring.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set_ring(&self, ring: KeyRing) {
+        let ring = Arc::new(ring);
+        match self.ring.write() {
+            Ok(mut r) => *r = ring,
+            Err(poisoned) => *poisoned.into_inner() = ring,
+        }
+    }
+
+    pub(crate) fn verifying_key(&self) -> Option<AuditVerifyingKey> {
+        match self.verifying.read() {
+            Ok(v) => *v,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn set_verifying_key(&self, key: Option<AuditVerifyingKey>) {
+        match self.verifying.write() {
+            Ok(mut v) => *v = key,
+            Err(poisoned) => *poisoned.into_inner() = key,
+        }
+    }
+
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_generation(&self, generation: u32) {
+        self.generation.store(generation, Ordering::SeqCst);
+    }
+
+    /// The key file as it is on disk now (never the in-memory ring, which
+    /// may still hold a generation erased from the file).
+    pub(crate) fn ring_on_disk(&self) -> Result<Option<KeyRing>> {
+        Ok(KeyRing::load(&self.data_dir, self.ring().master())?)
+    }
+
+    /// Re-reads the key file (another process may have rotated). A store
+    /// opened without a key file keeps its master-only ring.
+    pub(crate) fn reload_ring(&self) -> Result<()> {
+        if self.data_dir.as_os_str().is_empty() {
+            return Ok(());
+        }
+        let current = self.ring();
+        if let Some(ring) = KeyRing::load(&self.data_dir, current.master())? {
+            // Keep the generation this process wraps under until it sees the
+            // database move on (lock_chain), so a wrap in flight never fails.
+            self.set_ring(ring.keeping_from(&current, self.generation()));
+        }
+        Ok(())
+    }
+
+    /// Takes note of the database's KEK generation, seen under the writer
+    /// lock. If it moved (a destruction in another process), the key file
+    /// is re-read and the operation must be retried, since it may already
+    /// have wrapped a key under the old generation.
+    pub(crate) fn observe_generation(&self, db_generation: u32) -> Result<()> {
+        if db_generation == self.generation() && self.ring().has_generation(db_generation) {
+            return Ok(());
+        }
+        if !self.ring().has_generation(db_generation) {
+            self.reload_ring()?;
+            if !self.ring().has_generation(db_generation) {
+                return Err(StoreError::KeyFileStale {
+                    generation: db_generation,
+                });
+            }
+        }
+        let before = self.generation.swap(db_generation, Ordering::SeqCst);
+        if before != db_generation {
+            return Err(StoreError::KeyGenerationChanged);
+        }
+        Ok(())
+    }
+
+    /// Wraps a new data key under the current generation.
+    pub(crate) fn wrap(&self, owner_id: &str, key: &DataKey) -> Result<Vec<u8>> {
+        Ok(self.ring().wrap(self.generation(), owner_id, key)?)
+    }
+
+    /// Unwraps a data key; re-reads the key file once if it names a
+    /// generation this process has not seen yet.
+    pub(crate) fn unwrap(&self, owner_id: &str, wrapped: &[u8]) -> Result<DataKey> {
+        match self.ring().unwrap(owner_id, wrapped) {
+            Err(CryptoError::UnknownKeyGeneration { .. }) => {
+                self.reload_ring()?;
+                Ok(self.ring().unwrap(owner_id, wrapped)?)
+            }
+            other => Ok(other?),
         }
     }
 
@@ -182,7 +312,7 @@ impl SealedClient {
         }
         let id = ClientId::from_bytes(new_id_bytes());
         let key = DataKey::generate();
-        let wrapped_key = wrap_data_key(&keys.master, id.as_str(), &key);
+        let wrapped_key = keys.wrap(id.as_str(), &key)?;
         let s = |col: &str, v: &str| {
             seal(
                 &key,

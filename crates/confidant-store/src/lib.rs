@@ -18,14 +18,20 @@
 //!   one transaction, and refuses while a legal hold stands;
 //! - errors never contain identifiers or text.
 
+mod anchor;
 mod backend;
+mod certificate;
 mod committer;
 mod error;
 mod keys;
 
+pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
+pub use certificate::{DestructionReport, ShownCertificate, StorageStatus};
 pub use committer::AuditCommitter;
+pub use confidant_audit::SignedHead;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
+pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
 

@@ -28,7 +28,8 @@ fn query(sql: &str) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Argume
 /// entries signed over a tampered log would launder the tampering.
 pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
     let row = query(
-        "UPDATE audit_state SET writes = writes + 1 WHERE id = 1 RETURNING count, head_hash, mac",
+        "UPDATE audit_state SET writes = writes + 1 WHERE id = 1 \
+         RETURNING count, head_hash, mac, sig, kek_gen",
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -44,6 +45,10 @@ pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
     if !checkpoint.verify(&keys.audit) {
         return Err(StoreError::AuditCheckpointInvalid);
     }
+    check_signed_checkpoint(&checkpoint, row.try_get("sig")?, keys)?;
+    check_nothing_beyond_checkpoint(conn, &checkpoint).await?;
+    let generation: i64 = row.try_get("kek_gen")?;
+    keys.observe_generation(u32::try_from(generation).map_err(corrupt("key generation"))?)?;
     Ok(chain_at(&checkpoint))
 }
 
@@ -84,10 +89,17 @@ pub(crate) async fn write_entries(
         qb.build().execute(&mut *conn).await?;
     }
     let cp = chain.checkpoint(&keys.audit);
-    query("UPDATE audit_state SET count = $1, head_hash = $2, mac = $3 WHERE id = 1")
+    // Signed by the Ed25519 key too, when the store has one (every store
+    // made or opened by this version does).
+    let sig = keys
+        .signer
+        .as_ref()
+        .map(|s| chain.signed_head(s).signature.to_vec());
+    query("UPDATE audit_state SET count = $1, head_hash = $2, mac = $3, sig = $4 WHERE id = 1")
         .bind(seq_to_i64(cp.count))
         .bind(cp.head_hash.to_vec())
         .bind(cp.mac.to_vec())
+        .bind(sig)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -108,12 +120,18 @@ pub(crate) async fn initialise(pool: &Pool, keys: &Keys, actor: &str) -> Result<
         .await?;
     let genesis = Chain::genesis();
     let cp = genesis.checkpoint(&keys.audit);
-    query("INSERT INTO audit_state (id, count, head_hash, mac, writes) VALUES (1, $1, $2, $3, 0)")
-        .bind(seq_to_i64(cp.count))
-        .bind(cp.head_hash.to_vec())
-        .bind(cp.mac.to_vec())
-        .execute(&mut *tx)
-        .await?;
+    let sig = record_signing_key(&mut tx, keys, &genesis).await?;
+    query(
+        "INSERT INTO audit_state (id, count, head_hash, mac, writes, sig, kek_gen) \
+         VALUES (1, $1, $2, $3, 0, $4, $5)",
+    )
+    .bind(seq_to_i64(cp.count))
+    .bind(cp.head_hash.to_vec())
+    .bind(cp.mac.to_vec())
+    .bind(sig)
+    .bind(i64::from(keys.generation()))
+    .execute(&mut *tx)
+    .await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     commit_with_entry(tx, keys, &mut chain, draft(actor, Action::Init, Vec::new())).await?;
     Ok(())
@@ -144,7 +162,7 @@ async fn data_key(conn: &mut Conn, keys: &Keys, owner_id: &str) -> Result<Option
         None => Ok(None),
         Some(row) => {
             let wrapped: Vec<u8> = row.try_get("wrapped")?;
-            Ok(Some(unwrap_data_key(&keys.master, owner_id, &wrapped)?))
+            Ok(Some(keys.unwrap(owner_id, &wrapped)?))
         }
     }
 }
@@ -182,6 +200,7 @@ pub(crate) async fn add_client(
     let sealed = SealedClient::seal(keys, c)?;
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    ensure_current_wrap(keys, &sealed.wrapped_key)?;
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(sealed.id.as_str())
         .bind(sealed.wrapped_key.clone())
@@ -379,7 +398,7 @@ pub(crate) async fn add_practitioner(
     }
     let id = PractitionerId::from_bytes(new_id_bytes());
     let key = DataKey::generate();
-    let wrapped = wrap_data_key(&keys.master, id.as_str(), &key);
+    let wrapped = keys.wrap(id.as_str(), &key)?;
     let name_ct = seal(
         &key,
         &aad("practitioners", "name_ct", id.as_str(), id.as_str()),
@@ -388,6 +407,7 @@ pub(crate) async fn add_practitioner(
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    ensure_current_wrap(keys, &wrapped)?;
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(id.as_str())
         .bind(wrapped)
@@ -993,14 +1013,24 @@ pub(crate) async fn list_holds(pool: &Pool, client: &ClientId) -> Result<Vec<Leg
 /// hold stands; deletes the wrapped data key first (from that statement on,
 /// everything sealed under it is unreadable even if a later step were
 /// interrupted and the transaction somehow survived), then every row.
+///
+/// The key rotation (`plan`): every surviving data key is re-wrapped under
+/// a new KEK generation in the same transaction, and the certificate is
+/// sealed, signed and stored with the audit entry's seq (`ops_keys.rs`).
 pub(crate) async fn destroy_client(
     pool: &Pool,
     keys: &Keys,
     actor: &str,
     client: &ClientId,
-) -> Result<DestroyedCounts> {
+    plan: &DestroyPlan<'_>,
+) -> Result<(DestroyedCounts, CertificateRecord)> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    if !plan.ring.has_generation(keys.generation()) {
+        return Err(StoreError::KeyFileStale {
+            generation: keys.generation(),
+        });
+    }
     if !client_exists(&mut tx, client).await? {
         return Err(StoreError::UnknownClient);
     }
@@ -1013,6 +1043,7 @@ pub(crate) async fn destroy_client(
         return Err(StoreError::LegalHold);
     }
     let id = client.as_str();
+    let erased = key_generation_of(&mut tx, id).await?;
     // Key first: from here on everything sealed under it is unreadable.
     let data_keys = del(&mut tx, id, "DELETE FROM data_keys WHERE owner_id = $1").await?;
     let note_attributions = del(
@@ -1038,14 +1069,17 @@ pub(crate) async fn destroy_client(
         legal_holds,
         blind_index_entries,
     };
+    rewrap_all(&mut tx, keys, plan).await?;
     let drafts = vec![draft(
         actor,
         Action::ClientDestroy,
         vec![client.to_string()],
     )];
     write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    let record =
+        store_certificate(&mut tx, keys, plan, client, actor, counts, chain.len(), erased).await?;
     tx.commit().await?;
-    Ok(counts)
+    Ok((counts, record))
 }
 
 fn corrupt<E>(what: &'static str) -> impl Fn(E) -> StoreError {
@@ -1084,27 +1118,29 @@ pub(crate) async fn append_audit(pool: &Pool, keys: &Keys, drafts: Vec<EntryDraf
 /// an error) falls back to the row-by-row check below, which alone produces
 /// verdicts and errors. So the fast path changes the speed, never a verdict
 /// or an error message.
-pub(crate) async fn verify_audit(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
+pub(crate) async fn verify_audit(
+    pool: &Pool,
+    keys: &Keys,
+    plan: &VerifyPlan,
+) -> Result<Result<VerifiedLog, VerifyError>> {
     if <Db as sqlx::Database>::NAME == "SQLite" {
-        if let Ok(Some(n)) = verify_audit_packed(pool, keys).await {
-            return Ok(Ok(n));
+        if let Ok(Some(log)) = verify_audit_packed(pool, keys, plan).await {
+            return Ok(Ok(log));
         }
     }
-    verify_audit_rows(pool, keys).await
+    verify_audit_rows(pool, keys, plan).await
 }
 
 /// The signed checkpoint as stored; `Err` when it is present but cannot be
 /// decoded (reported as invalid).
-async fn read_checkpoint(
-    conn: &mut Conn,
-) -> Result<Result<Option<confidant_audit::Checkpoint>, VerifyError>> {
-    let cp_row = query("SELECT count, head_hash, mac FROM audit_state WHERE id = 1")
+async fn read_checkpoint(conn: &mut Conn) -> Result<Result<Option<StoredCheckpoint>, VerifyError>> {
+    let cp_row = query("SELECT count, head_hash, mac, sig FROM audit_state WHERE id = 1")
         .fetch_optional(&mut *conn)
         .await?;
     Ok(match cp_row {
         None => Ok(None),
         Some(r) => match checkpoint_from_parts(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?) {
-            Some(cp) => Ok(Some(cp)),
+            Some(cp) => Ok(Some((cp, r.try_get::<Option<Vec<u8>>, _>(3)?))),
             None => Err(VerifyError::CheckpointInvalid),
         },
     })
@@ -1129,7 +1165,11 @@ const PACKED_SEP: u8 = 0x1f;
 /// exactly the types, values and order the row-by-row path would see, and
 /// the verifier accepted all of them and the checkpoint; `None` otherwise
 /// (the caller then runs the row-by-row path for the exact verdict).
-async fn verify_audit_packed(pool: &Pool, keys: &Keys) -> Result<Option<u64>> {
+async fn verify_audit_packed(
+    pool: &Pool,
+    keys: &Keys,
+    plan: &VerifyPlan,
+) -> Result<Option<VerifiedLog>> {
     // Two read transactions, one per half of the log, so that SQLite (the
     // larger cost) runs on two worker threads. Both read the checkpoint
     // first: every store write re-signs it, so equal checkpoints mean both
@@ -1160,7 +1200,7 @@ async fn verify_audit_packed(pool: &Pool, keys: &Keys) -> Result<Option<u64>> {
     }
     let end = total.saturating_add(1);
     let verifier = if total < 2 * PACKED_CHUNK {
-        packed_range(&mut tx_a, Verifier::new(&keys.audit), 1, end).await?
+        packed_range(&mut tx_a, plan.verifier(&keys.audit), 1, end).await?
     } else {
         // The second half starts from the prev_hash its first entry
         // carries; the first half must end in exactly that hash.
@@ -1180,10 +1220,10 @@ async fn verify_audit_packed(pool: &Pool, keys: &Keys) -> Result<Option<u64>> {
         let Ok(mid_seq) = u64::try_from(mid) else {
             return Ok(None);
         };
-        let first = packed_range(&mut tx_a, Verifier::new(&keys.audit), 1, mid);
+        let first = packed_range(&mut tx_a, plan.verifier(&keys.audit), 1, mid);
         let second = packed_range(
             &mut tx_b,
-            Verifier::resume(&keys.audit, mid_seq, join),
+            plan.anchored(Verifier::resume(&keys.audit, mid_seq, join)),
             mid,
             end,
         );
@@ -1195,7 +1235,7 @@ async fn verify_audit_packed(pool: &Pool, keys: &Keys) -> Result<Option<u64>> {
     };
     tx_a.rollback().await?;
     tx_b.rollback().await?;
-    Ok(verifier.and_then(|v| v.finish(checkpoint.as_ref()).ok()))
+    Ok(verifier.and_then(|v| plan.finish(v, checkpoint.as_ref()).ok()))
 }
 
 /// Reads entries `lo .. end` in packed chunks and pushes them into
@@ -1360,14 +1400,28 @@ fn push_packed_chunk(
 }
 
 /// The row-by-row check: every verdict comes from here.
-async fn verify_audit_rows(pool: &Pool, keys: &Keys) -> Result<Result<u64, VerifyError>> {
+///
+/// The checkpoint and the entries are read in one snapshot (one read
+/// transaction; REPEATABLE READ on PostgreSQL, whose default READ COMMITTED
+/// gives each statement its own snapshot), so a write committed between the
+/// two reads can never be mistaken for tampering.
+async fn verify_audit_rows(
+    pool: &Pool,
+    keys: &Keys,
+    plan: &VerifyPlan,
+) -> Result<Result<VerifiedLog, VerifyError>> {
     use futures_util::TryStreamExt;
-    let mut conn = pool.acquire().await?;
+    let mut conn = pool.begin().await?;
+    if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+        query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *conn)
+            .await?;
+    }
     let checkpoint = match read_checkpoint(&mut conn).await? {
         Ok(cp) => cp,
         Err(problem) => return Ok(Err(problem)),
     };
-    let mut verifier = Verifier::new(&keys.audit);
+    let mut verifier = plan.verifier(&keys.audit);
     let mut rows = query(
         "SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq",
     )
@@ -1378,7 +1432,8 @@ async fn verify_audit_rows(pool: &Pool, keys: &Keys) -> Result<Result<u64, Verif
         }
     }
     drop(rows);
-    Ok(verifier.finish(checkpoint.as_ref()))
+    conn.rollback().await?;
+    Ok(plan.finish(verifier, checkpoint.as_ref()))
 }
 
 /// Pushes one stored audit row into the verifier, reading the columns by

@@ -271,12 +271,26 @@ fn a_v1_store_still_opens_decrypts_and_verifies() {
                 }
             }
             let store = Store::open(cfg, MasterKey::from_bytes(KEY)).await.unwrap();
+            // Opening a v1 store upgrades it: the unsigned checkpoint is
+            // checked (HMAC, chain) and signed with the Ed25519 audit key,
+            // recorded by one `key.rotate` entry appended to the old chain.
             let entries = fixture["audit_entries"].as_array().unwrap().len() as u64;
             assert_eq!(
                 store.verify_audit().await.unwrap(),
-                Ok(entries),
+                Ok(entries + 1),
                 "audit encoding changed"
             );
+            let tail = store.audit_tail(1).await.unwrap();
+            assert_eq!(tail[0].action.as_str(), "key.rotate");
+            assert_eq!(tail[0].record_ids, vec!["audit-signing-key".to_owned()]);
+            assert!(store.has_signing_key());
+            let head = store
+                .verify_audit_against(store.audit_public_key(), None)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(head.count, entries + 1);
+            assert!(head.signed.as_ref().is_some_and(|h| h.verify()));
             let c = store.get_client("kat", &client).await.unwrap();
             assert_eq!(c.name, "Heledd Fixture");
             assert_eq!(
@@ -305,6 +319,21 @@ fn a_v1_store_still_opens_decrypts_and_verifies() {
                 vec![client.clone()]
             );
             // The reads above were appended to the old chain and still verify.
+            assert!(store.verify_audit().await.unwrap().is_ok());
+            // The v1 data key (wrapped under the master key itself) opens,
+            // and destroying the client moves the store to a rotated KEK;
+            // the certificate says the v1 wrap could not be erased.
+            let report = store
+                .destroy_client("kat", &client, "format upgrade test")
+                .await
+                .unwrap();
+            assert_eq!(report.certificate["key_generation_erased"], 0);
+            assert!(
+                report.certificate["recovery_window"]
+                    .as_str()
+                    .unwrap()
+                    .contains("master key itself")
+            );
             assert!(store.verify_audit().await.unwrap().is_ok());
             store.close().await;
             let _ = std::fs::remove_dir_all(&cfg.data_dir);

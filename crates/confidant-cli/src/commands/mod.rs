@@ -32,6 +32,18 @@ pub struct GlobalOpts {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// The Ed25519 audit signing key (default DATA/audit-signing.key). Keep
+    /// it where database administrators cannot read it.
+    #[arg(long, global = true, env = "CONFIDANT_AUDIT_SIGNING_KEY")]
+    pub audit_signing_key: Option<PathBuf>,
+    /// Append every new signed audit head to this file (put it on another
+    /// volume or host).
+    #[arg(long, global = true, env = "CONFIDANT_AUDIT_WITNESS")]
+    pub audit_witness: Option<PathBuf>,
+    /// Read the passphrase from this open file descriptor (instead of
+    /// $CONFIDANT_PASSPHRASE or a prompt).
+    #[arg(long, global = true)]
+    pub passphrase_fd: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

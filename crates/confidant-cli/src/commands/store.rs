@@ -3,8 +3,11 @@
 //! benchmark. Contract: shared/CONTRACT.md, "Store".
 //!
 //! The CLI is synchronous at the top; each command builds a small tokio
-//! runtime and runs the async store on it. The acting user recorded in audit
-//! entries is `$CONFIDANT_ACTOR`, else `$USER`, else `cli`.
+//! runtime and runs the async store on it. The acting identity recorded in
+//! audit entries is authenticated, never a free string: `$CONFIDANT_ACTOR`
+//! must be the id of a practitioner registered in the store; otherwise it
+//! is the local operator account the process runs as (`operator:<login>`,
+//! looked up from the real uid, not from `$USER`).
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -15,15 +18,23 @@ use confidant_core::record::{
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::SecretString;
 use confidant_store::{Store, StoreConfig};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Create the store and a new master key (key file, mode 0600; or derived
-    /// from $CONFIDANT_PASSPHRASE with Argon2id when it is set).
-    Init,
+    /// with Argon2id from a passphrase: --passphrase-fd, $CONFIDANT_PASSPHRASE,
+    /// or --passphrase to be prompted) and the audit signing key.
+    Init {
+        /// Prompt for a passphrase on the terminal.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Register practitioners (their ids are the actors of audit entries).
+    #[command(subcommand)]
+    Practitioner(PractitionerCommand),
     /// Add, show, find or destroy clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -59,12 +70,28 @@ pub enum ClientCommand {
         #[arg(long)]
         name: String,
     },
-    /// Destroy a client's record irrecoverably (keys first) unless a legal
-    /// hold stands; prints a destruction certificate (JSON).
+    /// Destroy a client's record irrecoverably (keys first, then the
+    /// key-encryption key rotated) unless a legal hold stands; prints the
+    /// stored, signed destruction certificate (JSON).
     Destroy {
         client_id: String,
         #[arg(long)]
         reason: String,
+    },
+    /// Show the stored destruction certificate(s) of a destroyed client.
+    Certificate { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PractitionerCommand {
+    /// Register a practitioner; prints the id.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// practitioner, supervisor, safeguarding-officer, programme-lead,
+        /// clinical-lead or administrator (repeat for several).
+        #[arg(long = "role")]
+        roles: Vec<String>,
     },
 }
 
@@ -188,9 +215,22 @@ pub enum HoldCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the whole audit log: prints `ok N entries`, or what is wrong
-    /// and exits 1.
-    Verify,
+    /// Check the whole audit log: prints `ok N entries` and the signed
+    /// head (keep it elsewhere), or what is wrong and exits 1.
+    Verify {
+        /// A head printed earlier (the string, or a file whose last head
+        /// line is used, e.g. the witness file): the log must extend it.
+        #[arg(long)]
+        since: Option<String>,
+        /// The audit public key to trust (hex), instead of the signing key
+        /// or the key the database records.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// One JSON object on stdout: {"ok", "entries", "head",
+        /// "public_key", "key_source"} or {"ok": false, "problem"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the newest entries (JSON lines; ids and actions only).
     Tail {
         #[arg(short = 'n', default_value_t = 20)]
@@ -198,22 +238,97 @@ pub enum AuditCommand {
     },
 }
 
-fn actor() -> String {
-    std::env::var("CONFIDANT_ACTOR")
-        .or_else(|_| std::env::var("USER"))
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "cli".to_owned())
+/// The local operator account: the login name of the real uid (from the
+/// password database, not `$USER`, which anyone can set).
+fn operator_account() -> anyhow::Result<String> {
+    #[cfg(unix)]
+    {
+        let uid = nix::unistd::getuid();
+        let name = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_else(|| format!("uid-{uid}"));
+        Ok(format!("operator:{name}"))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok("operator:local".to_owned())
+    }
 }
 
-fn passphrase() -> Option<SecretString> {
-    std::env::var("CONFIDANT_PASSPHRASE")
+/// The authenticated actor: `$CONFIDANT_ACTOR` if it names a registered
+/// practitioner (checked against the store), else the operator account.
+async fn actor(store: Option<&Store>) -> anyhow::Result<String> {
+    let Some(requested) = std::env::var("CONFIDANT_ACTOR")
         .ok()
-        .map(SecretString::from)
+        .filter(|s| !s.trim().is_empty())
+    else {
+        return operator_account();
+    };
+    let Ok(id) = requested.trim().parse::<PractitionerId>() else {
+        bail!(
+            "$CONFIDANT_ACTOR must be the id of a registered practitioner (prac_...); unset it to act as the local operator account"
+        );
+    };
+    let Some(store) = store else {
+        bail!("$CONFIDANT_ACTOR cannot be used before the store exists: unset it for init");
+    };
+    store.get_practitioner(&id).await.map_err(|_| {
+        anyhow::anyhow!("$CONFIDANT_ACTOR is not a practitioner registered in this store")
+    })?;
+    Ok(id.to_string())
+}
+
+/// Disables core dumps (RLIMIT_CORE 0, not dumpable): a crash must not
+/// write keys or decrypted notes to disk. Through nix's safe wrappers.
+fn harden_process() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
+        let _ = nix::sys::prctl::set_dumpable(false);
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
+    }
+}
+
+/// The passphrase, if one is given: `--passphrase-fd N`, else
+/// `$CONFIDANT_PASSPHRASE`. (A prompt is offered where one is needed.)
+fn passphrase(global: &super::GlobalOpts) -> anyhow::Result<Option<SecretString>> {
+    if let Some(fd) = global.passphrase_fd {
+        let mut s = String::new();
+        std::fs::File::open(format!("/dev/fd/{fd}"))
+            .and_then(|mut f| f.read_to_string(&mut s))
+            .with_context(|| format!("cannot read the passphrase from file descriptor {fd}"))?;
+        let trimmed = s.trim_end_matches(['\n', '\r']).len();
+        s.truncate(trimmed);
+        return Ok(Some(SecretString::from(s)));
+    }
+    Ok(std::env::var("CONFIDANT_PASSPHRASE")
+        .ok()
+        .map(SecretString::from))
+}
+
+fn prompt_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
+    let first = rpassword::prompt_password("passphrase: ").context(
+        "cannot read a passphrase from the terminal (use --passphrase-fd or $CONFIDANT_PASSPHRASE)",
+    )?;
+    if confirm {
+        let again = rpassword::prompt_password("passphrase again: ")
+            .context("cannot read a passphrase from the terminal")?;
+        if again != first {
+            bail!("the two passphrases differ: nothing was created");
+        }
+    }
+    Ok(SecretString::from(first))
 }
 
 pub(crate) fn config(global: &super::GlobalOpts) -> StoreConfig {
     StoreConfig::new(global.data.clone(), global.database_url.clone())
+        .with_audit_signing_key(global.audit_signing_key.clone())
+        .with_audit_witness(global.audit_witness.clone())
 }
 
 pub(crate) fn runtime() -> anyhow::Result<confidant_store::tokio::runtime::Runtime> {
@@ -225,7 +340,15 @@ pub(crate) fn runtime() -> anyhow::Result<confidant_store::tokio::runtime::Runti
 
 pub(crate) async fn open(global: &super::GlobalOpts) -> anyhow::Result<Store> {
     let cfg = config(global);
-    let master = confidant_store::load_master_key(&cfg.data_dir, passphrase().as_ref())?;
+    let pass = passphrase(global)?;
+    let master = match confidant_store::load_master_key(&cfg.data_dir, pass.as_ref()) {
+        Err(confidant_store::StoreError::Crypto(
+            confidant_crypto::CryptoError::PassphraseRequired { .. },
+        )) if pass.is_none() && std::io::stdin().is_terminal() => {
+            confidant_store::load_master_key(&cfg.data_dir, Some(&prompt_passphrase(false)?))?
+        }
+        other => other?,
+    };
     Ok(Store::open(&cfg, master).await?)
 }
 
@@ -244,33 +367,77 @@ pub fn run(global: &super::GlobalOpts, command: StoreCommand) -> anyhow::Result<
     if let StoreCommand::Bench(b) = command {
         return bench::run(global, b);
     }
+    harden_process();
     let rt = runtime()?;
     rt.block_on(run_async(global, command))
 }
 
 async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow::Result<ExitCode> {
-    let actor = actor();
-    match command {
-        StoreCommand::Init => {
-            let store = Store::init(&config(global), passphrase().as_ref(), &actor).await?;
+    if let StoreCommand::Init { passphrase: prompt } = command {
+        let actor = actor(None).await?;
+        let pass = match passphrase(global)? {
+            Some(p) => Some(p),
+            None if prompt => Some(prompt_passphrase(true)?),
+            None => None,
+        };
+        let store = Store::init(&config(global), pass.as_ref(), &actor).await?;
+        let public_key = store
+            .audit_public_key()
+            .map(|k| k.to_hex())
+            .unwrap_or_default();
+        store.close().await;
+        eprintln!("initialised a new store in {}", global.data.display());
+        eprintln!("audit public key: {public_key} (record it outside this machine)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let StoreCommand::Audit(c) = command {
+        return audit(global, c).await;
+    }
+    let store = open(global).await?;
+    let actor = actor(Some(&store)).await;
+    let actor = match actor {
+        Ok(a) => a,
+        Err(e) => {
             store.close().await;
-            eprintln!("initialised a new store in {}", global.data.display());
+            return Err(e);
         }
-        StoreCommand::Client(c) => return client(global, &actor, c).await,
-        StoreCommand::Note(c) => return note(global, &actor, c).await,
-        StoreCommand::Consent(c) => return consent(global, &actor, c).await,
-        StoreCommand::Hold(c) => return hold(global, &actor, c).await,
-        StoreCommand::Audit(c) => return audit(global, c).await,
-        StoreCommand::Bench(_) => bail!("internal: bench is dispatched before the runtime starts"),
+    };
+    let out = match command {
+        StoreCommand::Client(c) => client(&store, &actor, c).await,
+        StoreCommand::Practitioner(c) => practitioner(&store, &actor, c).await,
+        StoreCommand::Note(c) => note(&store, &actor, c).await,
+        StoreCommand::Consent(c) => consent(&store, &actor, c).await,
+        StoreCommand::Hold(c) => hold(&store, &actor, c).await,
+        StoreCommand::Init { .. } | StoreCommand::Audit(_) | StoreCommand::Bench(_) => {
+            Err(anyhow::anyhow!("internal: dispatched above"))
+        }
+    };
+    if let Some(problem) = store.take_witness_error() {
+        eprintln!("warning: {problem}");
+    }
+    store.close().await;
+    out
+}
+
+async fn practitioner(
+    store: &Store,
+    actor: &str,
+    c: PractitionerCommand,
+) -> anyhow::Result<ExitCode> {
+    match c {
+        PractitionerCommand::Add { name, roles } => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<confidant_core::record::Role>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let id = store.add_practitioner(actor, &name, &roles).await?;
+            println!("{id}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn client(
-    global: &super::GlobalOpts,
-    actor: &str,
-    c: ClientCommand,
-) -> anyhow::Result<ExitCode> {
+async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<ExitCode> {
     match c {
         ClientCommand::Add(a) => {
             // Validate everything before touching the store.
@@ -300,16 +467,12 @@ async fn client(
             if new.name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
-            let store = open(global).await?;
             let id = store.add_client(actor, &new).await?;
-            store.close().await;
             println!("{id}");
         }
         ClientCommand::Show { client_id, json } => {
             let id = parse_client(&client_id)?;
-            let store = open(global).await?;
             let c = store.get_client(actor, &id).await?;
-            store.close().await;
             if json {
                 print_json(&c)?;
             } else {
@@ -336,9 +499,7 @@ async fn client(
             }
         }
         ClientCommand::Find { name } => {
-            let store = open(global).await?;
             let ids = store.find_clients_by_name(actor, &name).await?;
-            store.close().await;
             for id in ids {
                 println!("{id}");
             }
@@ -348,10 +509,13 @@ async fn client(
             if reason.trim().is_empty() {
                 bail!("--reason must not be empty");
             }
-            let store = open(global).await?;
-            let cert = store.destroy_client(actor, &id, &reason).await?;
-            store.close().await;
-            print_json(&cert)?;
+            let report = store.destroy_client(actor, &id, &reason).await?;
+            print_json(&report)?;
+        }
+        ClientCommand::Certificate { client_id } => {
+            let id = parse_client(&client_id)?;
+            let certificates = store.destruction_certificates(actor, &id).await?;
+            print_json(&certificates)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -438,7 +602,7 @@ fn read_batch(path: &std::path::Path, client: &ClientId) -> anyhow::Result<Vec<N
     Ok(notes)
 }
 
-async fn note(global: &super::GlobalOpts, actor: &str, c: NoteCommand) -> anyhow::Result<ExitCode> {
+async fn note(store: &Store, actor: &str, c: NoteCommand) -> anyhow::Result<ExitCode> {
     match c {
         NoteCommand::Add {
             client_id,
@@ -453,7 +617,6 @@ async fn note(global: &super::GlobalOpts, actor: &str, c: NoteCommand) -> anyhow
             if let Some(path) = batch {
                 // Parse the whole batch first: malformed input writes nothing.
                 let notes = read_batch(&path, &client)?;
-                let store = open(global).await?;
                 let mut out = std::io::stdout().lock();
                 for part in notes.chunks(chunk.max(1)) {
                     let ids = store.add_notes(actor, part).await?;
@@ -465,7 +628,6 @@ async fn note(global: &super::GlobalOpts, actor: &str, c: NoteCommand) -> anyhow
                     out.flush()?;
                 }
                 drop(out);
-                store.close().await;
                 return Ok(ExitCode::SUCCESS);
             }
             let text = match text {
@@ -489,16 +651,12 @@ async fn note(global: &super::GlobalOpts, actor: &str, c: NoteCommand) -> anyhow
                 case_id.as_deref(),
                 author.as_deref(),
             )?;
-            let store = open(global).await?;
             let id = store.add_note(actor, &note).await?;
-            store.close().await;
             println!("{id}");
         }
         NoteCommand::List { client_id, json } => {
             let client = parse_client(&client_id)?;
-            let store = open(global).await?;
             let notes = store.list_notes(actor, &client).await?;
-            store.close().await;
             if json {
                 print_json(&notes)?;
             } else {
@@ -514,11 +672,7 @@ async fn note(global: &super::GlobalOpts, actor: &str, c: NoteCommand) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
-async fn consent(
-    global: &super::GlobalOpts,
-    actor: &str,
-    c: ConsentCommand,
-) -> anyhow::Result<ExitCode> {
+async fn consent(store: &Store, actor: &str, c: ConsentCommand) -> anyhow::Result<ExitCode> {
     match c {
         ConsentCommand::Add {
             client_id,
@@ -555,16 +709,12 @@ async fn consent(
                 withdrawn_at,
                 evidence,
             };
-            let store = open(global).await?;
             let id = store.add_consent(actor, &new).await?;
-            store.close().await;
             println!("{id}");
         }
         ConsentCommand::List { client_id, json } => {
             let client = parse_client(&client_id)?;
-            let store = open(global).await?;
             let consents = store.list_consents(actor, &client).await?;
-            store.close().await;
             if json {
                 print_json(&consents)?;
             } else {
@@ -587,9 +737,7 @@ async fn consent(
             confidant_policy::Policy::builtin(&policy)
                 .map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
             let client = parse_client(&client_id)?;
-            let store = open(global).await?;
             let consents = store.list_consents(actor, &client).await?;
-            store.close().await;
             let bundle = confidant_fhir::consent_bundle(
                 &client,
                 &consents,
@@ -602,27 +750,21 @@ async fn consent(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn hold(global: &super::GlobalOpts, actor: &str, c: HoldCommand) -> anyhow::Result<ExitCode> {
+async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<ExitCode> {
     match c {
         HoldCommand::Add { client_id, reason } => {
             let client = parse_client(&client_id)?;
             let reason: HoldReason = reason.parse()?;
-            let store = open(global).await?;
             let id = store.place_hold(actor, &client, reason).await?;
-            store.close().await;
             println!("{id}");
         }
         HoldCommand::Release { hold_id } => {
             let id: HoldId = hold_id.parse()?;
-            let store = open(global).await?;
             store.release_hold(actor, &id).await?;
-            store.close().await;
         }
         HoldCommand::List { client_id } => {
             let client = parse_client(&client_id)?;
-            let store = open(global).await?;
             let holds = store.list_holds(&client).await?;
-            store.close().await;
             print_json(&holds)?;
         }
     }
@@ -632,12 +774,67 @@ async fn hold(global: &super::GlobalOpts, actor: &str, c: HoldCommand) -> anyhow
 async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<ExitCode> {
     let store = open(global).await?;
     match c {
-        AuditCommand::Verify => {
-            let verdict = store.verify_audit().await?;
+        AuditCommand::Verify {
+            since,
+            public_key,
+            json,
+        } => {
+            let pinned = public_key
+                .as_deref()
+                .map(|k| {
+                    confidant_store::AuditVerifyingKey::from_hex(k)
+                        .ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex digits"))
+                })
+                .transpose()?;
+            let since = since
+                .as_deref()
+                .map(confidant_store::read_published_head)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+            let verdict = store.verify_audit_against(pinned, since.as_ref()).await?;
             store.close().await;
+            if json {
+                let (value, code) = match &verdict {
+                    Ok(head) => (
+                        serde_json::json!({
+                            "ok": true,
+                            "entries": head.count,
+                            "head": head.signed.as_ref().map(ToString::to_string),
+                            "public_key": head.signed.as_ref().map(|h| h.public_key.to_hex()),
+                            "key_source": head.key_source.describe(),
+                            "extends": since.as_ref().map(|s| s.count),
+                        }),
+                        ExitCode::SUCCESS,
+                    ),
+                    Err(problem) => (
+                        serde_json::json!({"ok": false, "problem": problem.to_string()}),
+                        ExitCode::from(1),
+                    ),
+                };
+                print_json(&value)?;
+                return Ok(code);
+            }
             match verdict {
-                Ok(n) => {
-                    println!("ok {n} entries");
+                Ok(head) => {
+                    // stdout keeps the contract's one line; the signed head
+                    // goes to stderr (`2>>heads.txt` keeps it for --since).
+                    println!("ok {} entries", head.count);
+                    match &head.signed {
+                        Some(signed) => {
+                            eprintln!("head: {signed}");
+                            eprintln!(
+                                "public key: {} ({})",
+                                signed.public_key,
+                                head.key_source.describe()
+                            );
+                        }
+                        None => eprintln!(
+                            "head: unsigned (this store has no audit signing key yet; open it with one to sign)"
+                        ),
+                    }
+                    if let Some(s) = &since {
+                        eprintln!("extends the published head of {} entries", s.count);
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(problem) => {
