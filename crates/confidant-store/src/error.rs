@@ -60,6 +60,14 @@ pub enum StoreError {
     Migrate(String),
     #[error("i/o error: {0}")]
     Io(String),
+    #[error("the client is not a party to that case")]
+    NotAParty,
+    #[error("the matter is closed: nothing more can be recorded on it")]
+    MatterClosed,
+    #[error(
+        "the matter changed while this command ran (someone else recorded a step): run it again"
+    )]
+    MatterChanged,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

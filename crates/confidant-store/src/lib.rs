@@ -22,12 +22,16 @@ mod backend;
 mod committer;
 mod error;
 mod keys;
+mod matter_model;
 
 pub use backend::{Backend, Store, StoreConfig};
 pub use committer::AuditCommitter;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
+pub use matter_model::{
+    AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
+};
 
 /// Re-exported so that tests and tools can reach the database directly
 /// (the tamper tests do) without pinning their own sqlx version.
