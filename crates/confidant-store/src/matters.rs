@@ -433,3 +433,15 @@ pub(crate) async fn list_disclosures(
     tx.commit().await?;
     Ok(out)
 }
+
+/// The matter a step (e.g. a package) belongs to. Not audited: it reveals
+/// ids only, and every use of it is followed by an audited read.
+pub(crate) async fn matter_of_step(pool: &Pool, _keys: &Keys, step: &str) -> Result<MatterId> {
+    let row = query("SELECT matter_id FROM matter_events WHERE id = $1")
+        .bind(step)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "package" })?;
+    let id: String = row.try_get("matter_id")?;
+    id.parse().map_err(|_| StoreError::Corrupt { what: "matter id" })
+}

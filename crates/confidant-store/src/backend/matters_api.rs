@@ -54,4 +54,9 @@ impl Store {
     ) -> Result<Vec<Disclosure>> {
         dispatch_matters!(self.list_disclosures(actor, client))
     }
+
+    /// The matter a step (a package) belongs to; ids only, not audited.
+    pub async fn matter_of_step(&self, step: &str) -> Result<MatterId> {
+        dispatch_matters!(self.matter_of_step(step))
+    }
 }

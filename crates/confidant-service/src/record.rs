@@ -1,0 +1,67 @@
+//! The record around a matter: the operations the library already had that
+//! the CLI could not reach, kept here so the CLI and the web server share
+//! them. Thin on purpose: the store enforces the record's own rules.
+
+use crate::{Result, Service, refuse};
+use confidant_core::ids::{ClientId, ConsentId};
+use confidant_core::record::{ClientFlags, LegalHold, Timestamp};
+use confidant_store::Action;
+
+/// A change to a client's flags; `None` leaves a flag as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlagChange {
+    pub protected: Option<bool>,
+    pub capacity_concern: Option<bool>,
+    pub parental_responsibility: Option<bool>,
+    pub work_ended: Option<bool>,
+}
+
+impl Service {
+    /// Sets some of a client's flags, keeping the others.
+    pub async fn set_flags(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        change: FlagChange,
+    ) -> Result<ClientFlags> {
+        if change.protected.is_none()
+            && change.capacity_concern.is_none()
+            && change.parental_responsibility.is_none()
+            && change.work_ended.is_none()
+        {
+            return refuse("no flag to change (give --protected, --work-ended, ... true|false)");
+        }
+        let mut flags = self.store().get_client(actor, client).await?.flags;
+        if let Some(v) = change.protected {
+            flags.protected = v;
+        }
+        if let Some(v) = change.capacity_concern {
+            flags.capacity_concern = v;
+        }
+        if let Some(v) = change.parental_responsibility {
+            flags.parental_responsibility = v;
+        }
+        if let Some(v) = change.work_ended {
+            flags.work_ended = v;
+        }
+        self.store().set_client_flags(actor, client, flags).await?;
+        Ok(flags)
+    }
+
+    pub async fn withdraw_consent(&self, actor: &str, id: &ConsentId, at: Timestamp) -> Result<()> {
+        Ok(self.store().withdraw_consent(actor, id, at).await?)
+    }
+
+    /// A client's legal holds. The store's listing is not audited yet, so
+    /// the read is recorded here, before the holds are returned: a listing
+    /// whose audit entry cannot be written is not shown.
+    pub async fn list_holds(&self, actor: &str, client: &ClientId) -> Result<Vec<LegalHold>> {
+        let holds = self.store().list_holds(client).await?;
+        let mut ids = vec![client.to_string()];
+        ids.extend(holds.iter().map(|h| h.id.to_string()));
+        self.store()
+            .record_event(actor, Action::LegalHoldList, ids)
+            .await?;
+        Ok(holds)
+    }
+}
