@@ -4,6 +4,7 @@
 //! (printed and mapped to exit 2 by `main`).
 
 pub mod deid;
+pub mod matters;
 pub mod policy;
 pub mod store;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Policy(policy::PolicyCommand),
     #[command(flatten)]
     Deid(deid::DeidCommand),
+    #[command(flatten)]
+    Work(matters::WorkCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -48,5 +51,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Store(c) => store::run(global, c),
         Command::Policy(c) => policy::run(c),
         Command::Deid(c) => deid::run(c),
+        Command::Work(c) => matters::run(global, c),
     }
 }

@@ -66,6 +66,26 @@ pub enum ClientCommand {
         #[arg(long)]
         reason: String,
     },
+    /// The client's accounting of disclosures (every package delivered).
+    Disclosures {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the client's flags (each true or false); prints them.
+    Flags {
+        client_id: String,
+        #[arg(long)]
+        protected: Option<bool>,
+        #[arg(long)]
+        capacity_concern: Option<bool>,
+        #[arg(long)]
+        parental_responsibility: Option<bool>,
+        #[arg(long)]
+        work_ended: Option<bool>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +177,13 @@ pub enum ConsentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Withdraw a consent (the record of it having been given stays).
+    Withdraw {
+        consent_id: String,
+        /// When it was withdrawn (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,8 +197,12 @@ pub enum HoldCommand {
     },
     /// Release a legal hold.
     Release { hold_id: String },
-    /// List a client's legal holds (JSON).
-    List { client_id: String },
+    /// List a client's legal holds (JSON; audited).
+    List {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +217,7 @@ pub enum AuditCommand {
     },
 }
 
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     std::env::var("CONFIDANT_ACTOR")
         .or_else(|_| std::env::var("USER"))
         .ok()
@@ -340,6 +371,25 @@ async fn client(
             let cert = store.destroy_client(actor, &id, &reason).await?;
             store.close().await;
             print_json(&cert)?;
+        }
+        ClientCommand::Disclosures { client_id, json } => {
+            return super::matters::client_disclosures(global, &client_id, json).await;
+        }
+        ClientCommand::Flags {
+            client_id,
+            protected,
+            capacity_concern,
+            parental_responsibility,
+            work_ended,
+            json,
+        } => {
+            let change = confidant_service::record::FlagChange {
+                protected,
+                capacity_concern,
+                parental_responsibility,
+                work_ended,
+            };
+            return super::matters::client_flags(global, &client_id, change, json).await;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -564,6 +614,9 @@ async fn consent(
                 }
             }
         }
+        ConsentCommand::Withdraw { consent_id, at } => {
+            return super::matters::consent_withdraw(global, &consent_id, at.as_deref()).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -584,12 +637,8 @@ async fn hold(global: &super::GlobalOpts, actor: &str, c: HoldCommand) -> anyhow
             store.release_hold(actor, &id).await?;
             store.close().await;
         }
-        HoldCommand::List { client_id } => {
-            let client = parse_client(&client_id)?;
-            let store = open(global).await?;
-            let holds = store.list_holds(&client).await?;
-            store.close().await;
-            print_json(&holds)?;
+        HoldCommand::List { client_id, json } => {
+            return super::matters::hold_list(global, &client_id, json).await;
         }
     }
     Ok(ExitCode::SUCCESS)
