@@ -392,7 +392,7 @@ fn consents_in_force(
             continue;
         }
         let when = c.given_at.unwrap_or(c.recorded_at);
-        if when > cutoff && c.status != ConsentStatus::Withdrawn {
+        if when > cutoff {
             continue;
         }
         match latest.get(&c.purpose) {
@@ -405,16 +405,17 @@ fn consents_in_force(
     latest
         .into_values()
         .map(|c| {
-            let withdrawn =
-                c.status == ConsentStatus::Withdrawn || c.withdrawn_at.is_some_and(|w| w <= cutoff);
+            // The store marks a withdrawn consent `withdrawn` and keeps when;
+            // on a date before the withdrawal it was still in force.
+            let status = match c.withdrawn_at {
+                Some(w) if w <= cutoff => ConsentStatus::Withdrawn,
+                Some(_) if c.status == ConsentStatus::Withdrawn => ConsentStatus::Given,
+                _ => c.status,
+            };
             Consent {
                 purpose: c.purpose,
                 form: c.form,
-                status: if withdrawn {
-                    ConsentStatus::Withdrawn
-                } else {
-                    c.status
-                },
+                status,
             }
         })
         .collect()
