@@ -729,12 +729,12 @@ fn csrp_couple_one_partner_consents_only_their_material() {
         assert!(
             parties
                 .iter()
-                .any(|p| p["client_id"] == Value::from(a.clone()) && p["consenting"] == true)
+                .any(|p| p["client_id"] == a.as_str() && p["consenting"] == true)
         );
         assert!(
             parties
                 .iter()
-                .any(|p| p["client_id"] == Value::from(b.clone()) && p["consenting"] == false)
+                .any(|p| p["client_id"] == b.as_str() && p["consenting"] == false)
         );
         env.ok(&[
             "matter",
