@@ -1028,3 +1028,252 @@ pub async fn hold_list(
     print_json(&holds)?;
     Ok(ExitCode::SUCCESS)
 }
+
+// ---------------------------------------------------------------- benchmark
+
+/// `confidant bench matters`: figures for BENCHMARKS.md.
+#[derive(Debug, Args)]
+pub struct BenchMattersArgs {
+    /// Notes of the client whose de-identified package is built.
+    #[arg(long, default_value_t = 1000)]
+    notes: usize,
+    /// Matters taken from opening to the stored recommendation.
+    #[arg(long, default_value_t = 10_000)]
+    matters: usize,
+    /// Concurrent tasks opening and deciding matters.
+    #[arg(long, default_value_t = 8)]
+    tasks: usize,
+    /// Where to create the temporary store (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn bench_note(i: usize) -> String {
+    const PEOPLE: &[&str] = &["Tom Hughes", "Grace", "Daniel Price", "Mrs Patel", "Jo"];
+    const PLACES: &[&str] = &["Bristol", "Leeds", "Avon Logistics", "St Mary's School"];
+    format!(
+        "Session {i}: Priya Natarajan talked about {} and the week at {}. She said {} rang her on \
+         07700 900{:03} on {} March. We explored sleep, worry about work and what she wants \
+         from the next sessions; she agreed to keep a diary and to bring it next week.",
+        PEOPLE[i % PEOPLE.len()],
+        PLACES[i % PLACES.len()],
+        PEOPLE[(i + 2) % PEOPLE.len()],
+        i % 1000,
+        1 + i % 28
+    )
+}
+
+pub fn bench(global: &GlobalOpts, a: BenchMattersArgs) -> anyhow::Result<ExitCode> {
+    use confidant_core::record::{NewClient, NewNote};
+    use std::sync::Arc;
+    use std::time::Instant;
+    let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let dir = a
+        .dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("confidant-bench-matters-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if global.database_url.is_some() {
+        bail!("bench matters runs on a fresh embedded SQLite store only");
+    }
+    let result = rt.block_on(async {
+        let cfg = confidant_store::StoreConfig::new(dir.join("store"), None);
+        let store = confidant_store::Store::init_with_key(
+            &cfg,
+            confidant_crypto::MasterKey::generate(),
+            "bench",
+        )
+        .await?;
+        let svc = Arc::new(Service::new(store));
+        let actor = "bench";
+        let client = svc
+            .store()
+            .add_client(
+                actor,
+                &NewClient {
+                    name: "Priya Natarajan".into(),
+                    date_of_birth: CivilDate::new(1992, 2, 14),
+                    address: Some("4 Oak Street, Bristol".into()),
+                    postcode: Some("BS3 4QT".into()),
+                    ..NewClient::default()
+                },
+            )
+            .await?;
+        let notes: Vec<NewNote> = (0..a.notes)
+            .map(|i| NewNote::new(client.clone(), bench_note(i)))
+            .collect();
+        let ids = svc.store().add_notes(actor, &notes).await?;
+        let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
+        let m = svc
+            .open_matter(
+                actor,
+                &OpenMatter {
+                    client_id: client.clone(),
+                    case_id: None,
+                    policy: "wwdd-coaching".into(),
+                    subject: MatterSubject::Use {
+                        for_: UseFor::Supervision,
+                    },
+                    arrived_at: None,
+                    summary: None,
+                },
+            )
+            .await?;
+        svc.decide(actor, &m, &DecideInput::default()).await?;
+        svc.record(
+            actor,
+            &m,
+            &NewDecisionRecord {
+                outcome: Outcome::Disclose,
+                differs_reason: None,
+                consulted: Vec::new(),
+                factors: vec!["supervision".into()],
+                why: "supervision".into(),
+                client_told: ClientTold {
+                    told: true,
+                    how: Some("agreement".into()),
+                    when: None,
+                    why_not: None,
+                },
+            },
+        )
+        .await?;
+        let build = BuildPackage {
+            recipient: Recipient::Supervisor,
+            recipient_name: None,
+            items: ids
+                .iter()
+                .map(|id| Selection {
+                    note: Some(id.clone()),
+                    field: None,
+                    extract: None,
+                    reason: "the whole course of the work".into(),
+                })
+                .collect(),
+            verbal: None,
+        };
+        let t = Instant::now();
+        let pkg = svc.build_package(actor, &m, &build).await?;
+        let build_s = t.elapsed().as_secs_f64();
+        let shown = svc.show_package(actor, &pkg).await?;
+        let removed = shown["removed"].as_array().map_or(0, Vec::len);
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out)?;
+        let key = age::x25519::Identity::generate();
+        let t = Instant::now();
+        let d = svc
+            .deliver_package(
+                actor,
+                &pkg,
+                &DeliverTo::AgeRecipient(key.to_public().to_string()),
+                Some(&out),
+                true,
+            )
+            .await?;
+        let deliver_s = t.elapsed().as_secs_f64();
+        let sealed: u64 = d
+            .files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "de-identified package of {} notes ({:.0} KiB of text): build {:.3} s ({:.0} notes/s, {} spans removed), deliver (age seal + accounting) {:.3} s, {} KiB sealed",
+            a.notes,
+            bytes as f64 / 1024.0,
+            build_s,
+            a.notes as f64 / build_s.max(1e-9),
+            removed,
+            deliver_s,
+            sealed / 1024
+        );
+
+        // Opening to decision: open a matter and store its recommendation.
+        let clients = 100.min(a.matters.max(1));
+        let mut cids = Vec::with_capacity(clients);
+        for i in 0..clients {
+            cids.push(
+                svc.store()
+                    .add_client(
+                        actor,
+                        &NewClient {
+                            name: format!("Client {i}"),
+                            date_of_birth: CivilDate::new(1980 + (i % 30) as i32, 1 + (i % 12) as u8, 1),
+                            ..NewClient::default()
+                        },
+                    )
+                    .await?,
+            );
+        }
+        let per_task = a.matters.div_ceil(a.tasks.max(1));
+        let t = Instant::now();
+        let mut handles = Vec::new();
+        for task in 0..a.tasks.max(1) {
+            let svc = svc.clone();
+            let cids = cids.clone();
+            handles.push(confidant_store::tokio::spawn(async move {
+                let mut outcomes = 0usize;
+                for i in 0..per_task {
+                    let k = task * per_task + i;
+                    let subject = match k % 3 {
+                        0 => MatterSubject::Request {
+                            from: Requester::Police,
+                            asks_for: AsksFor::Notes,
+                            requester: Some("DC Rowe".into()),
+                            court_order: false,
+                            authority_reference: None,
+                            statutory_basis: None,
+                        },
+                        1 => MatterSubject::Concern {
+                            about: ConcernAbout::Suicide,
+                        },
+                        _ => MatterSubject::Use {
+                            for_: UseFor::Supervision,
+                        },
+                    };
+                    let policy = ["ukcp", "csrp", "wwdd-coaching", "handcrafted", "iapt-training"][k % 5];
+                    let m = svc
+                        .open_matter(
+                            "bench",
+                            &OpenMatter {
+                                client_id: cids[k % cids.len()].clone(),
+                                case_id: None,
+                                policy: policy.into(),
+                                subject,
+                                arrived_at: None,
+                                summary: None,
+                            },
+                        )
+                        .await?;
+                    let mut input = DecideInput::default();
+                    if k % 3 == 1 {
+                        input.facts.imminent = Some(k % 2 == 0);
+                    }
+                    svc.decide("bench", &m, &input).await?;
+                    outcomes += 1;
+                }
+                Ok::<usize, confidant_service::ServiceError>(outcomes)
+            }));
+        }
+        let mut done = 0;
+        for h in handles {
+            done += h.await??;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "opening to decision: {done} matters in {secs:.2} s ({:.0} matters/s, {:.2} ms each, {} tasks)",
+            done as f64 / secs.max(1e-9),
+            secs * 1000.0 / done.max(1) as f64,
+            a.tasks.max(1)
+        );
+        svc.close().await;
+        Ok::<(), anyhow::Error>(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -723,6 +723,9 @@ mod bench {
             #[arg(long)]
             dir: Option<std::path::PathBuf>,
         },
+        /// Matters: a de-identified package from a client with many notes,
+        /// and opening-to-decision of many matters (see BENCHMARKS.md).
+        Matters(super::super::matters::BenchMattersArgs),
     }
 
     fn rate(n: usize, secs: f64) -> String {
@@ -750,6 +753,10 @@ mod bench {
     }
 
     pub fn run(global: &super::super::GlobalOpts, c: BenchCommand) -> anyhow::Result<ExitCode> {
+        let c = match c {
+            BenchCommand::Matters(a) => return super::super::matters::bench(global, a),
+            c => c,
+        };
         let BenchCommand::Store {
             notes,
             batch,
@@ -758,7 +765,10 @@ mod bench {
             audit,
             tasks,
             dir,
-        } = c;
+        } = c
+        else {
+            anyhow::bail!("internal: unknown bench");
+        };
         let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
