@@ -79,7 +79,7 @@ actions! {
     /// A package was delivered and added to the accounting of disclosures.
     PackageDeliver => "package.deliver",
     DisclosureList => "disclosure.list",
-    PractitionerList => "practitioner.list",
+    PractitionerRead => "practitioner.read",
     LegalHoldList => "legal_hold.list",
 }
 

@@ -145,7 +145,7 @@ fn kat_action_spellings() {
             "package.read",
             "package.deliver",
             "disclosure.list",
-            "practitioner.list",
+            "practitioner.read",
             "legal_hold.list",
         ]
     );

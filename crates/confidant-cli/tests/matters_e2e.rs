@@ -1597,6 +1597,10 @@ fn bad_input_is_refused_and_writes_nothing() {
                 "{place} left in a protected person's package: {html}"
             );
         }
+        env.refused(
+            &["matter", "close", &m, "--attest", "no-fee=x"],
+            "not an obligation on this matter",
+        );
         env.refused(&["matter", "close", &m], "unmet obligations");
         env.refused(
             &["matter", "close", &m, "--unmet", "minimum-necessary"],
@@ -1710,5 +1714,128 @@ fn a_crash_mid_build_or_delivery_leaves_no_half_recorded_disclosure() {
         let html = age_decrypt(&key, Path::new(d["files"][0].as_str().unwrap()));
         assert!(String::from_utf8(html).unwrap().contains("assault"));
         assert_eq!(disclosures(&env, &c).len(), 1);
+    }
+}
+
+#[test]
+fn the_record_around_a_matter_and_its_listings_are_audited() {
+    for env in backends() {
+        env.init();
+        let p = env.ok(&[
+            "practitioner",
+            "add",
+            "--name",
+            "Pat Quinn",
+            "--role",
+            "practitioner",
+            "--role",
+            "supervisor",
+        ]);
+        let shown = env.json(&["practitioner", "show", &p]);
+        assert_eq!(
+            shown["roles"],
+            serde_json::json!(["practitioner", "supervisor"])
+        );
+        env.refused(
+            &["practitioner", "add", "--name", "X", "--role", "boss"],
+            "role",
+        );
+        let c = env.ok(&[
+            "client",
+            "add",
+            "--name",
+            "Riley Stone",
+            "--dob",
+            "2012-05-01",
+        ]);
+        let flags = env.json(&[
+            "client",
+            "flags",
+            &c,
+            "--work-ended",
+            "true",
+            "--capacity-concern",
+            "true",
+        ]);
+        assert_eq!(flags["work_ended"], true);
+        assert_eq!(flags["protected"], false);
+        env.refused(&["client", "flags", &c], "no flag to change");
+        let case = env.json(&["case", "add", "--kind", "individual", "--party", &c])["case_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(env.json(&["case", "show", &case])["kind"], "individual");
+        env.refused(
+            &["case", "add", "--kind", "couple", "--party", &c],
+            "parties",
+        );
+        env.ok(&[
+            "note",
+            "add",
+            &c,
+            "--case",
+            &case,
+            "--author",
+            &p,
+            "--text",
+            "Riley came with her mum.",
+        ]);
+        env.ok(&["hold", "add", &c, "--reason", "complaint"]);
+        let m = env.ok(&[
+            "matter",
+            "open",
+            &c,
+            "--case",
+            &case,
+            "--policy",
+            "handcrafted",
+            "--concern",
+            "self-harm",
+        ]);
+        // A capacity concern on the record needs an assessment for this decision.
+        env.refused(&["matter", "decide", &m, "--on", "2026-11-30"], "capacity");
+        let rec = env.json(&[
+            "matter",
+            "decide",
+            &m,
+            "--on",
+            "2026-11-30",
+            "--capacity",
+            "assessed",
+            "--assessed-by",
+            "Pat Quinn",
+            "--assessed-at",
+            "2026-11-30T10:00:00Z",
+        ]);
+        assert_eq!(rec["situation"]["client"]["age"], 14);
+        assert_eq!(rec["situation"]["client"]["relationship"], "ended");
+        assert_eq!(rec["situation"]["client"]["capacity"], "assessed");
+        let cap = rec["provenance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["fact"] == "capacity")
+            .unwrap()
+            .clone();
+        assert_eq!(cap["source"], "matter");
+        let listed = env.json(&["matter", "list", &c]);
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["status"], "decided");
+        env.ok(&["hold", "list", &c]);
+        env.json(&["client", "disclosures", &c]);
+        let tail = env.ok(&["audit", "tail", "-n", "20"]);
+        for action in [
+            "practitioner.read",
+            "matter.list",
+            "legal_hold.list",
+            "disclosure.list",
+        ] {
+            assert!(
+                tail.contains(action),
+                "[{}] {action} not audited: {tail}",
+                env.name
+            );
+        }
+        assert!(!tail.contains("Riley") && !tail.contains("Pat Quinn"));
     }
 }

@@ -995,6 +995,16 @@ impl Service {
         if st.record.is_none() {
             return refuse("the matter has no signed decision record: record the decision first");
         }
+        let on_matter = st
+            .recommendation
+            .as_ref()
+            .map(|(_, r)| r.decision.obligations.clone())
+            .unwrap_or_default();
+        for (o, _) in attest.iter().chain(unmet) {
+            if !on_matter.contains(o) {
+                return refuse(format!("{o} is not an obligation on this matter"));
+            }
+        }
         for (o, note) in attest {
             non_empty("an attestation's note", note)?;
             st.attestations.push(Attestation {
@@ -1242,13 +1252,19 @@ pub(crate) fn allowed_recipients(rec: &Recommendation, discloses: bool) -> Vec<R
             (r, _) => out.push(*r),
         }
     }
-    if let Event::Request(q) = rec.situation.event
-        && discloses
-        && rec.decision.recipients.is_empty()
-    {
-        // A decision to disclose in answer to a request that names no
-        // recipient discloses to the requester.
-        out.push(Recipient::for_requester(q.from));
+    if discloses && rec.decision.recipients.is_empty() {
+        // A practitioner's decision to disclose where the policy named no
+        // recipient (it recommended otherwise) goes only to whoever the
+        // matter is about: the requester, or the audience of the use.
+        match rec.situation.event {
+            Event::Request(q) => out.push(Recipient::for_requester(q.from)),
+            Event::Use(UseFor::Supervision | UseFor::Consultation) => {
+                out.push(Recipient::Supervisor)
+            }
+            Event::Use(UseFor::Training) => out.push(Recipient::TeachingGroup),
+            Event::Use(UseFor::Research) => out.push(Recipient::Researcher),
+            Event::Use(_) | Event::Concern(_) => {}
+        }
     }
     out.sort();
     out.dedup();

@@ -232,7 +232,7 @@ fn is_subject(kind: EntityType, text: &str, subject: &Client) -> bool {
     }
 }
 
-fn known_for(subject: &Client, others: &[Client], deidentify: bool) -> Known {
+fn known_for(subject: &Client, others: &[Client]) -> Known {
     Known {
         client: Some(KnownPerson {
             name: Some(subject.name.clone()),
@@ -243,13 +243,12 @@ fn known_for(subject: &Client, others: &[Client], deidentify: bool) -> Known {
             email: subject.email.clone(),
             nhs_number: subject.nhs_number.as_ref().map(|n| n.as_str().to_owned()),
             ..KnownPerson::default()
-        })
-        .filter(|_| true),
+        }),
         others: others
             .iter()
             .map(|o| KnownOther {
                 name: Some(o.name.clone()),
-                role: Some(if deidentify { "client" } else { "party" }.to_owned()),
+                role: Some("party".to_owned()),
                 ..KnownOther::default()
             })
             .collect(),
@@ -488,7 +487,7 @@ impl Service {
                 None => n.text.clone(),
             })
             .collect();
-        let known = known_for(&subject, &others, mode == PackageMode::Deidentified);
+        let known = known_for(&subject, &others);
         let mut removed: Vec<Removed> = Vec::new();
         let out_texts: Vec<String> = if mode == PackageMode::Deidentified {
             let doc = texts.join(ITEM_SEP);

@@ -3,8 +3,8 @@
 //! them. Thin on purpose: the store enforces the record's own rules.
 
 use crate::{Result, Service, refuse};
-use confidant_core::ids::{ClientId, ConsentId};
-use confidant_core::record::{ClientFlags, LegalHold, Timestamp};
+use confidant_core::ids::{ClientId, ConsentId, PractitionerId};
+use confidant_core::record::{ClientFlags, LegalHold, Practitioner, Timestamp};
 use confidant_store::Action;
 
 /// A change to a client's flags; `None` leaves a flag as it is.
@@ -50,6 +50,16 @@ impl Service {
 
     pub async fn withdraw_consent(&self, actor: &str, id: &ConsentId, at: Timestamp) -> Result<()> {
         Ok(self.store().withdraw_consent(actor, id, at).await?)
+    }
+
+    /// A member of staff. The store's read is not audited, so it is
+    /// recorded here before the record is returned.
+    pub async fn practitioner(&self, actor: &str, id: &PractitionerId) -> Result<Practitioner> {
+        let p = self.store().get_practitioner(id).await?;
+        self.store()
+            .record_event(actor, Action::PractitionerRead, vec![id.to_string()])
+            .await?;
+        Ok(p)
     }
 
     /// A client's legal holds. The store's listing is not audited yet, so

@@ -885,9 +885,9 @@ async fn practitioner(global: &GlobalOpts, c: PractitionerCommand) -> anyhow::Re
             json,
         } => {
             let id = practitioner_id.parse::<PractitionerId>()?;
-            let store = open(global).await?;
-            let p = store.get_practitioner(&id).await;
-            store.close().await;
+            let svc = service(global).await?;
+            let p = svc.practitioner(&actor, &id).await;
+            svc.close().await;
             let p = p?;
             if json {
                 print_json(&p)?;
