@@ -1769,6 +1769,12 @@ fn the_record_around_a_matter_and_its_listings_are_audited() {
             &["case", "add", "--kind", "couple", "--party", &c],
             "parties",
         );
+        env.refused(
+            &[
+                "case", "add", "--kind", "couple", "--party", &c, "--party", &c,
+            ],
+            "named twice",
+        );
         env.ok(&[
             "note",
             "add",

@@ -943,4 +943,20 @@ mod tests {
         assert_eq!(age::decrypt(&id, &sealed).unwrap(), b"hello");
         assert!(seal_age(&DeliverTo::AgeRecipient("age1nope".into()), b"x").is_err());
     }
+
+    #[test]
+    fn passphrase_packages_open_with_the_passphrase_only() {
+        let sealed = seal_age(
+            &DeliverTo::Passphrase("correct horse battery".into()),
+            b"notes",
+        )
+        .unwrap();
+        let right = age::scrypt::Identity::new(age::secrecy::SecretString::from(
+            "correct horse battery".to_owned(),
+        ));
+        assert_eq!(age::decrypt(&right, &sealed).unwrap(), b"notes");
+        let wrong =
+            age::scrypt::Identity::new(age::secrecy::SecretString::from("wrong".to_owned()));
+        assert!(age::decrypt(&wrong, &sealed).is_err());
+    }
 }

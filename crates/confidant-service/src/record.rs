@@ -3,8 +3,10 @@
 //! them. Thin on purpose: the store enforces the record's own rules.
 
 use crate::{Result, Service, refuse};
-use confidant_core::ids::{ClientId, ConsentId, PractitionerId};
-use confidant_core::record::{ClientFlags, LegalHold, Practitioner, Timestamp};
+use confidant_core::ids::{CaseId, ClientId, ConsentId, PractitionerId};
+use confidant_core::record::{
+    Case, CaseKind, ClientFlags, LegalHold, Practitioner, Role, Timestamp,
+};
 use confidant_store::Action;
 
 /// A change to a client's flags; `None` leaves a flag as it is.
@@ -50,6 +52,37 @@ impl Service {
 
     pub async fn withdraw_consent(&self, actor: &str, id: &ConsentId, at: Timestamp) -> Result<()> {
         Ok(self.store().withdraw_consent(actor, id, at).await?)
+    }
+
+    pub async fn add_practitioner(
+        &self,
+        actor: &str,
+        name: &str,
+        roles: &[Role],
+    ) -> Result<PractitionerId> {
+        if name.trim().is_empty() {
+            return refuse("--name must not be empty");
+        }
+        Ok(self.store().add_practitioner(actor, name, roles).await?)
+    }
+
+    /// A case and its parties (individual: one, couple: two, group: one or
+    /// more; each an existing client).
+    pub async fn add_case(
+        &self,
+        actor: &str,
+        kind: CaseKind,
+        parties: &[ClientId],
+    ) -> Result<CaseId> {
+        let mut seen = std::collections::HashSet::new();
+        if !parties.iter().all(|p| seen.insert(p)) {
+            return refuse("a client is named twice among the case's parties");
+        }
+        Ok(self.store().add_case(actor, kind, parties).await?)
+    }
+
+    pub async fn case(&self, actor: &str, id: &CaseId) -> Result<Case> {
+        Ok(self.store().get_case(actor, id).await?)
     }
 
     /// A member of staff. The store's read is not audited, so it is

@@ -868,16 +868,13 @@ async fn practitioner(global: &GlobalOpts, c: PractitionerCommand) -> anyhow::Re
     let actor = actor();
     match c {
         PractitionerCommand::Add { name, roles, json } => {
-            if name.trim().is_empty() {
-                bail!("--name must not be empty");
-            }
             let roles = roles
                 .iter()
                 .map(|r| r.parse::<Role>())
                 .collect::<Result<Vec<_>, _>>()?;
-            let store = open(global).await?;
-            let id = store.add_practitioner(&actor, &name, &roles).await;
-            store.close().await;
+            let svc = service(global).await?;
+            let id = svc.add_practitioner(&actor, &name, &roles).await;
+            svc.close().await;
             id_line(json, "practitioner_id", id?.as_str())?;
         }
         PractitionerCommand::Show {
@@ -917,16 +914,16 @@ async fn case(global: &GlobalOpts, c: CaseCommand) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|p| p.parse::<ClientId>())
                 .collect::<Result<Vec<_>, _>>()?;
-            let store = open(global).await?;
-            let id = store.add_case(&actor, kind, &parties).await;
-            store.close().await;
+            let svc = service(global).await?;
+            let id = svc.add_case(&actor, kind, &parties).await;
+            svc.close().await;
             id_line(json, "case_id", id?.as_str())?;
         }
         CaseCommand::Show { case_id, json } => {
             let id = case_id.parse::<CaseId>()?;
-            let store = open(global).await?;
-            let c = store.get_case(&actor, &id).await;
-            store.close().await;
+            let svc = service(global).await?;
+            let c = svc.case(&actor, &id).await;
+            svc.close().await;
             let c = c?;
             if json {
                 print_json(&c)?;
