@@ -62,6 +62,25 @@ actions! {
     Deidentify => "deidentify",
     AuditVerify => "audit.verify",
     KeyRotate => "key.rotate",
+    /// A matter (request, concern or intended use) was opened.
+    MatterOpen => "matter.open",
+    MatterRead => "matter.read",
+    MatterList => "matter.list",
+    /// The policy's recommendation was computed and stored on a matter.
+    MatterDecide => "matter.decide",
+    /// The signed decision record was written.
+    MatterRecord => "matter.record",
+    MatterAmend => "matter.amend",
+    /// An obligation on the matter's checklist was attested.
+    MatterAttest => "matter.attest",
+    MatterClose => "matter.close",
+    PackageBuild => "package.build",
+    PackageRead => "package.read",
+    /// A package was delivered and added to the accounting of disclosures.
+    PackageDeliver => "package.deliver",
+    DisclosureList => "disclosure.list",
+    PractitionerRead => "practitioner.read",
+    LegalHoldList => "legal_hold.list",
 }
 
 impl fmt::Display for Action {

@@ -133,6 +133,20 @@ fn kat_action_spellings() {
             "deidentify",
             "audit.verify",
             "key.rotate",
+            "matter.open",
+            "matter.read",
+            "matter.list",
+            "matter.decide",
+            "matter.record",
+            "matter.amend",
+            "matter.attest",
+            "matter.close",
+            "package.build",
+            "package.read",
+            "package.deliver",
+            "disclosure.list",
+            "practitioner.read",
+            "legal_hold.list",
         ]
     );
     for a in Action::ALL {

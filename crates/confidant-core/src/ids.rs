@@ -136,6 +136,22 @@ typed_id!(
     /// A legal hold on a client's record.
     HoldId, "hold", "legal hold"
 );
+typed_id!(
+    /// A matter: one request, concern or intended use on a client or case.
+    MatterId, "mat", "matter"
+);
+typed_id!(
+    /// One step recorded on a matter (decided, recorded, amended, ...).
+    MatterEventId, "mev", "matter event"
+);
+typed_id!(
+    /// A disclosure package built for a matter.
+    PackageId, "pkg", "package"
+);
+typed_id!(
+    /// One entry in a client's accounting of disclosures.
+    DisclosureId, "dis", "disclosure"
+);
 
 #[cfg(test)]
 mod tests {

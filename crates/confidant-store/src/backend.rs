@@ -57,6 +57,26 @@ macro_rules! backend_ops {
 backend_ops!(sqlite_ops, sqlx::Sqlite);
 backend_ops!(pg_ops, sqlx::Postgres);
 
+/// Matters, steps and disclosures (`matters.rs`), compiled per backend like
+/// `ops.rs` and sharing its audit helpers.
+macro_rules! matter_ops {
+    ($name:ident, $ops:ident, $db:ty) => {
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) mod $name {
+            use super::$ops::{lock_chain, write_entries};
+            use super::*;
+            use crate::matter_model::*;
+            use confidant_core::ids::{DisclosureId, MatterEventId, MatterId, PackageId};
+            type Db = $db;
+            include!("matters.rs");
+        }
+    };
+}
+matter_ops!(sqlite_matters, sqlite_ops, sqlx::Sqlite);
+matter_ops!(pg_matters, pg_ops, sqlx::Postgres);
+
+mod matters_api;
+
 /// Which database holds the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -82,6 +82,14 @@ pub enum StoreError {
     InsecurePermissions { path: String, mode: u32 },
     #[error("the key generation changed under a concurrent destruction: retry")]
     KeyGenerationChanged,
+    #[error("the client is not a party to that case")]
+    NotAParty,
+    #[error("the matter is closed: nothing more can be recorded on it")]
+    MatterClosed,
+    #[error(
+        "the matter changed while this command ran (someone else recorded a step): run it again"
+    )]
+    MatterChanged,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

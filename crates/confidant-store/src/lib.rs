@@ -24,6 +24,7 @@ mod certificate;
 mod committer;
 mod error;
 mod keys;
+mod matter_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
@@ -34,6 +35,9 @@ pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
+pub use matter_model::{
+    AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
+};
 
 /// Re-exported so that tests and tools can reach the database directly
 /// (the tamper tests do) without pinning their own sqlx version.

@@ -1059,6 +1059,14 @@ pub(crate) async fn destroy_client(
     let blind_index_entries =
         del(&mut tx, id, "DELETE FROM client_index WHERE client_id = $1").await?;
     let clients = del(&mut tx, id, "DELETE FROM clients WHERE id = $1").await?;
+    // Matters, their steps and the accounting of disclosures (matters.rs).
+    for sql in [
+        "DELETE FROM disclosures WHERE client_id = $1",
+        "DELETE FROM matter_events WHERE client_id = $1",
+        "DELETE FROM matters WHERE client_id = $1",
+    ] {
+        del(&mut tx, id, sql).await?;
+    }
     let counts = DestroyedCounts {
         data_keys,
         clients,

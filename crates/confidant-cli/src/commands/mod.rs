@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod deid;
+pub mod matters;
 pub mod policy;
 pub mod store;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Deid(deid::DeidCommand),
     #[command(flatten)]
     Access(access::AccessCommand),
+    #[command(flatten)]
+    Work(matters::WorkCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -64,5 +67,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Policy(c) => policy::run(c),
         Command::Deid(c) => deid::run(c),
         Command::Access(c) => access::run(c),
+        Command::Work(c) => matters::run(global, c),
     }
 }

@@ -32,9 +32,6 @@ pub enum StoreCommand {
         #[arg(long)]
         passphrase: bool,
     },
-    /// Register practitioners (their ids are the actors of audit entries).
-    #[command(subcommand)]
-    Practitioner(PractitionerCommand),
     /// Add, show, find or destroy clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -80,18 +77,25 @@ pub enum ClientCommand {
     },
     /// Show the stored destruction certificate(s) of a destroyed client.
     Certificate { client_id: String },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PractitionerCommand {
-    /// Register a practitioner; prints the id.
-    Add {
+    /// The client's accounting of disclosures (every package delivered).
+    Disclosures {
+        client_id: String,
         #[arg(long)]
-        name: String,
-        /// practitioner, supervisor, safeguarding-officer, programme-lead,
-        /// clinical-lead or administrator (repeat for several).
-        #[arg(long = "role")]
-        roles: Vec<String>,
+        json: bool,
+    },
+    /// Set the client's flags (each true or false); prints them.
+    Flags {
+        client_id: String,
+        #[arg(long)]
+        protected: Option<bool>,
+        #[arg(long)]
+        capacity_concern: Option<bool>,
+        #[arg(long)]
+        parental_responsibility: Option<bool>,
+        #[arg(long)]
+        work_ended: Option<bool>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -196,6 +200,13 @@ pub enum ConsentCommand {
         #[arg(long, default_value = "uk-law")]
         policy: String,
     },
+    /// Withdraw a consent (the record of it having been given stays).
+    Withdraw {
+        consent_id: String,
+        /// When it was withdrawn (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,8 +220,12 @@ pub enum HoldCommand {
     },
     /// Release a legal hold.
     Release { hold_id: String },
-    /// List a client's legal holds (JSON).
-    List { client_id: String },
+    /// List a client's legal holds (JSON; audited).
+    List {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,7 +274,7 @@ fn operator_account() -> anyhow::Result<String> {
 
 /// The authenticated actor: `$CONFIDANT_ACTOR` if it names a registered
 /// practitioner (checked against the store), else the operator account.
-async fn actor(store: Option<&Store>) -> anyhow::Result<String> {
+pub(crate) async fn actor(store: Option<&Store>) -> anyhow::Result<String> {
     let Some(requested) = std::env::var("CONFIDANT_ACTOR")
         .ok()
         .filter(|s| !s.trim().is_empty())
@@ -282,7 +297,7 @@ async fn actor(store: Option<&Store>) -> anyhow::Result<String> {
 
 /// Disables core dumps (RLIMIT_CORE 0, not dumpable): a crash must not
 /// write keys or decrypted notes to disk. Through nix's safe wrappers.
-fn harden_process() {
+pub(crate) fn harden_process() {
     #[cfg(target_os = "linux")]
     {
         let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
@@ -393,6 +408,41 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     if let StoreCommand::Audit(c) = command {
         return audit(global, c).await;
     }
+    // Commands that live in the application layer open it themselves.
+    match command {
+        StoreCommand::Client(ClientCommand::Disclosures { client_id, json }) => {
+            return super::matters::client_disclosures(global, &client_id, json).await;
+        }
+        StoreCommand::Client(ClientCommand::Flags {
+            client_id,
+            protected,
+            capacity_concern,
+            parental_responsibility,
+            work_ended,
+            json,
+        }) => {
+            let change = confidant_service::record::FlagChange {
+                protected,
+                capacity_concern,
+                parental_responsibility_held_elsewhere: parental_responsibility,
+                work_ended,
+            };
+            return super::matters::client_flags(global, &client_id, change, json).await;
+        }
+        StoreCommand::Consent(ConsentCommand::Withdraw { consent_id, at }) => {
+            return super::matters::consent_withdraw(global, &consent_id, at.as_deref()).await;
+        }
+        StoreCommand::Hold(HoldCommand::List { client_id, json }) => {
+            return super::matters::hold_list(global, &client_id, json).await;
+        }
+        command => run_on_store(global, command).await,
+    }
+}
+
+async fn run_on_store(
+    global: &super::GlobalOpts,
+    command: StoreCommand,
+) -> anyhow::Result<ExitCode> {
     let store = open(global).await?;
     let actor = actor(Some(&store)).await;
     let actor = match actor {
@@ -404,7 +454,6 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     };
     let out = match command {
         StoreCommand::Client(c) => client(&store, &actor, c).await,
-        StoreCommand::Practitioner(c) => practitioner(&store, &actor, c).await,
         StoreCommand::Note(c) => note(&store, &actor, c).await,
         StoreCommand::Consent(c) => consent(&store, &actor, c).await,
         StoreCommand::Hold(c) => hold(&store, &actor, c).await,
@@ -417,24 +466,6 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     }
     store.close().await;
     out
-}
-
-async fn practitioner(
-    store: &Store,
-    actor: &str,
-    c: PractitionerCommand,
-) -> anyhow::Result<ExitCode> {
-    match c {
-        PractitionerCommand::Add { name, roles } => {
-            let roles = roles
-                .iter()
-                .map(|r| r.parse::<confidant_core::record::Role>())
-                .collect::<Result<Vec<_>, _>>()?;
-            let id = store.add_practitioner(actor, &name, &roles).await?;
-            println!("{id}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<ExitCode> {
@@ -516,6 +547,9 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
             let id = parse_client(&client_id)?;
             let certificates = store.destruction_certificates(actor, &id).await?;
             print_json(&certificates)?;
+        }
+        ClientCommand::Disclosures { .. } | ClientCommand::Flags { .. } => {
+            bail!("internal: dispatched to the application layer")
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -746,6 +780,9 @@ async fn consent(store: &Store, actor: &str, c: ConsentCommand) -> anyhow::Resul
             );
             print_json(&bundle)?;
         }
+        ConsentCommand::Withdraw { .. } => {
+            bail!("internal: dispatched to the application layer")
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -762,10 +799,8 @@ async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<Exit
             let id: HoldId = hold_id.parse()?;
             store.release_hold(actor, &id).await?;
         }
-        HoldCommand::List { client_id } => {
-            let client = parse_client(&client_id)?;
-            let holds = store.list_holds(&client).await?;
-            print_json(&holds)?;
+        HoldCommand::List { .. } => {
+            bail!("internal: dispatched to the application layer")
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -905,6 +940,9 @@ mod bench {
             #[arg(long)]
             dir: Option<std::path::PathBuf>,
         },
+        /// Matters: a de-identified package from a client with many notes,
+        /// and opening-to-decision of many matters (see BENCHMARKS.md).
+        Matters(super::super::matters::BenchMattersArgs),
     }
 
     fn rate(n: usize, secs: f64) -> String {
@@ -932,6 +970,10 @@ mod bench {
     }
 
     pub fn run(global: &super::super::GlobalOpts, c: BenchCommand) -> anyhow::Result<ExitCode> {
+        let c = match c {
+            BenchCommand::Matters(a) => return super::super::matters::bench(global, a),
+            c => c,
+        };
         let BenchCommand::Store {
             notes,
             batch,
@@ -940,7 +982,10 @@ mod bench {
             audit,
             tasks,
             dir,
-        } = c;
+        } = c
+        else {
+            anyhow::bail!("internal: unknown bench");
+        };
         let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -1,0 +1,110 @@
+//! The record around a matter: the operations the library already had that
+//! the CLI could not reach, kept here so the CLI and the web server share
+//! them. Thin on purpose: the store enforces the record's own rules.
+
+use crate::{Result, Service, refuse};
+use confidant_core::ids::{CaseId, ClientId, ConsentId, PractitionerId};
+use confidant_core::record::{
+    Case, CaseKind, ClientFlags, LegalHold, Practitioner, Role, Timestamp,
+};
+use confidant_store::Action;
+
+/// A change to a client's flags; `None` leaves a flag as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlagChange {
+    pub protected: Option<bool>,
+    pub capacity_concern: Option<bool>,
+    pub parental_responsibility_held_elsewhere: Option<bool>,
+    pub work_ended: Option<bool>,
+}
+
+impl Service {
+    /// Sets some of a client's flags, keeping the others.
+    pub async fn set_flags(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        change: FlagChange,
+    ) -> Result<ClientFlags> {
+        if change.protected.is_none()
+            && change.capacity_concern.is_none()
+            && change.parental_responsibility_held_elsewhere.is_none()
+            && change.work_ended.is_none()
+        {
+            return refuse("no flag to change (give --protected, --work-ended, ... true|false)");
+        }
+        let mut flags = self.store().get_client(actor, client).await?.flags;
+        if let Some(v) = change.protected {
+            flags.protected = v;
+        }
+        if let Some(v) = change.capacity_concern {
+            flags.capacity_concern = v;
+        }
+        if let Some(v) = change.parental_responsibility_held_elsewhere {
+            flags.parental_responsibility_held_elsewhere = v;
+        }
+        if let Some(v) = change.work_ended {
+            flags.work_ended = v;
+        }
+        self.store().set_client_flags(actor, client, flags).await?;
+        Ok(flags)
+    }
+
+    pub async fn withdraw_consent(&self, actor: &str, id: &ConsentId, at: Timestamp) -> Result<()> {
+        Ok(self.store().withdraw_consent(actor, id, at).await?)
+    }
+
+    pub async fn add_practitioner(
+        &self,
+        actor: &str,
+        name: &str,
+        roles: &[Role],
+    ) -> Result<PractitionerId> {
+        if name.trim().is_empty() {
+            return refuse("--name must not be empty");
+        }
+        Ok(self.store().add_practitioner(actor, name, roles).await?)
+    }
+
+    /// A case and its parties (individual: one, couple: two, group: one or
+    /// more; each an existing client).
+    pub async fn add_case(
+        &self,
+        actor: &str,
+        kind: CaseKind,
+        parties: &[ClientId],
+    ) -> Result<CaseId> {
+        let mut seen = std::collections::HashSet::new();
+        if !parties.iter().all(|p| seen.insert(p)) {
+            return refuse("a client is named twice among the case's parties");
+        }
+        Ok(self.store().add_case(actor, kind, parties).await?)
+    }
+
+    pub async fn case(&self, actor: &str, id: &CaseId) -> Result<Case> {
+        Ok(self.store().get_case(actor, id).await?)
+    }
+
+    /// A member of staff. The store's read is not audited, so it is
+    /// recorded here before the record is returned.
+    pub async fn practitioner(&self, actor: &str, id: &PractitionerId) -> Result<Practitioner> {
+        let p = self.store().get_practitioner(id).await?;
+        self.store()
+            .record_event(actor, Action::PractitionerRead, vec![id.to_string()])
+            .await?;
+        Ok(p)
+    }
+
+    /// A client's legal holds. The store's listing is not audited yet, so
+    /// the read is recorded here, before the holds are returned: a listing
+    /// whose audit entry cannot be written is not shown.
+    pub async fn list_holds(&self, actor: &str, client: &ClientId) -> Result<Vec<LegalHold>> {
+        let holds = self.store().list_holds(client).await?;
+        let mut ids = vec![client.to_string()];
+        ids.extend(holds.iter().map(|h| h.id.to_string()));
+        self.store()
+            .record_event(actor, Action::LegalHoldList, ids)
+            .await?;
+        Ok(holds)
+    }
+}
