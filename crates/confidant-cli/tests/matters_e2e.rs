@@ -84,7 +84,7 @@ impl Env {
         let mut c = Command::new(BIN);
         c.args(args)
             .env("CONFIDANT_DATA", &self.data)
-            .env("CONFIDANT_ACTOR", "pat.practitioner")
+            .env_remove("CONFIDANT_ACTOR")
             .env_remove("CONFIDANT_PASSPHRASE")
             .env_remove("CONFIDANT_DATABASE_URL")
             .env_remove("CONFIDANT_POLICY")
