@@ -50,7 +50,10 @@ macro_rules! vocabulary {
             fn from_str(s: &str) -> Result<Self, AccessError> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(AccessError::UnknownWord { kind: $label, word: s.to_string() }),
+                    _ => Err(AccessError::UnknownWord {
+                        kind: $label,
+                        expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    }),
                 }
             }
         }
@@ -133,8 +136,11 @@ impl Operation {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
-    #[error("unknown {kind} `{word}`")]
-    UnknownWord { kind: &'static str, word: String },
+    #[error("unknown {kind} (expected one of: {expected})")]
+    UnknownWord {
+        kind: &'static str,
+        expected: String,
+    },
     #[error("the access schema is invalid: {0}")]
     Schema(String),
     #[error("the access policy does not parse: {0}")]

@@ -1062,6 +1062,20 @@ fn handcrafted_verbal_only_no_file() {
             "--text",
             "Lee described killing a man in 1994.",
         ]);
+        // Handcrafted asks consent first ("in the first instance encourage
+        // them ... or get their consent"); the breach follows a refusal of a
+        // confirmed risk.
+        env.ok(&[
+            "consent",
+            "add",
+            &c,
+            "--purpose",
+            "release-to-requester",
+            "--form",
+            "verbal",
+            "--status",
+            "refused",
+        ]);
         let m = env.ok(&[
             "matter",
             "open",
@@ -1071,7 +1085,7 @@ fn handcrafted_verbal_only_no_file() {
             "--concern",
             "crime",
         ]);
-        let rec = env.json(&["matter", "decide", &m, "--crime", "murder"]);
+        let rec = env.json(&["matter", "decide", &m, "--crime", "murder", "--confirmed"]);
         assert_eq!(rec["decision"]["outcome"], "disclose", "[{}]", env.name);
         assert!(
             rec["decision"]["obligations"]

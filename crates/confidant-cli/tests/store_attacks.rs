@@ -444,10 +444,16 @@ fn the_certificate_is_stored_signed_tied_to_its_audit_entry_and_keeps_its_reason
         assert!(!sealed[0].windows(7).any(|w| w == b"Article"));
         // A forged certificate row fails its signature.
         env.exec("UPDATE destruction_certificates SET audit_seq = audit_seq - 1");
-        let shown: serde_json::Value =
-            serde_json::from_str(&env.ok(&["client", "certificate", &a])).unwrap();
+        let out = env.run(&["client", "certificate", &a]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a forged certificate is a failed check"
+        );
+        let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(shown[0]["signature_valid"], false);
         assert_eq!(shown[0]["audit_entry_matches"], false);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
     }
 }
 

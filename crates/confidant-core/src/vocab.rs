@@ -7,13 +7,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A value that is not in a closed vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {field} `{value}` (expected one of: {expected})")]
+/// A value that is not in a closed vocabulary. Neither its message nor its
+/// `Debug` repeats the value: a name typed into the wrong field must not
+/// reach stderr or a log. (`value` is kept, truncated, for callers that
+/// know it is safe to show, such as a policy file's author.)
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {field} (expected one of: {expected})")]
 pub struct UnknownValue {
     pub field: &'static str,
     pub value: String,
     pub expected: &'static str,
+}
+
+impl fmt::Debug for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnknownValue")
+            .field("field", &self.field)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Declares a closed, kebab-case vocabulary with `Display`, `FromStr` and
@@ -97,6 +109,15 @@ vocabulary!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_value_is_never_repeated_in_messages_or_debug() {
+        let e = "Alex Example".parse::<ConsentPurpose>().unwrap_err();
+        assert!(!e.to_string().contains("Alex"), "{e}");
+        assert!(!format!("{e:?}").contains("Alex"));
+        assert!(e.to_string().contains("consent purpose"));
+        assert!(e.to_string().contains("research"));
+    }
 
     #[test]
     fn spellings_round_trip_through_text_and_json() {

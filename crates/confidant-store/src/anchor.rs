@@ -190,8 +190,38 @@ impl FileWitness {
     }
 }
 
+impl FileWitness {
+    /// Refuses a path that is a symbolic link, or an existing file that is
+    /// not a witness file (its first line is not a signed head): appending
+    /// to the wrong file (a key file, say) would destroy it.
+    fn check_target(&self) -> std::io::Result<()> {
+        let refuse = |why: &str| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the audit witness path {why}; give a plain file of its own"),
+            ))
+        };
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => refuse("is a symbolic link"),
+            Ok(meta) if !meta.is_file() => refuse("is not a regular file"),
+            Ok(meta) if meta.len() > 0 => {
+                use std::io::Read;
+                let mut start = [0u8; 64];
+                let n = std::fs::File::open(&self.path)?.read(&mut start)?;
+                if String::from_utf8_lossy(&start[..n]).starts_with("confidant-audit-head") {
+                    Ok(())
+                } else {
+                    refuse("holds something other than published audit heads")
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl HeadWitness for FileWitness {
     fn publish(&self, head: &SignedHead) -> std::io::Result<()> {
+        self.check_target()?;
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);
         #[cfg(unix)]
@@ -220,4 +250,38 @@ pub fn read_published_head(arg: &str) -> std::result::Result<SignedHead, String>
         .ok_or_else(|| "no signed audit head found in --since".to_owned())?
         .parse::<SignedHead>()
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod witness_tests {
+    use super::FileWitness;
+
+    #[test]
+    fn a_witness_never_appends_to_a_symlink_or_a_file_that_is_not_a_witness() {
+        let dir = std::env::temp_dir().join(format!("confidant-witness-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("master.key");
+        std::fs::write(&key, b"\x00\x01binary key material").unwrap();
+        let link = dir.join("witness-link");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&key, &link).unwrap();
+            assert!(FileWitness::new(&link).check_target().is_err());
+        }
+        // Pointed at the key file itself.
+        assert!(FileWitness::new(&key).check_target().is_err());
+        // A new file, or one that already holds heads, is fine.
+        let fresh = dir.join("heads.txt");
+        assert!(FileWitness::new(&fresh).check_target().is_ok());
+        std::fs::write(
+            &fresh,
+            "confidant-audit-head v1 count=1 hash=00 key=00 sig=00\n",
+        )
+        .unwrap();
+        assert!(FileWitness::new(&fresh).check_target().is_ok());
+        // A directory is refused.
+        assert!(FileWitness::new(&dir).check_target().is_err());
+        assert_eq!(std::fs::read(&key).unwrap(), b"\x00\x01binary key material");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

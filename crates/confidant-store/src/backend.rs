@@ -984,29 +984,50 @@ impl Store {
     }
 }
 
-/// The tables in the connection's schema (PostgreSQL).
+/// The tables and functions in the connection's schema (PostgreSQL), as
+/// `table:NAME` and `function:NAME`: what a failed init must remove is
+/// everything its migrations created, trigger functions included.
 async fn pg_tables(pool: &PgPool) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT 'table:' || tablename FROM pg_tables WHERE schemaname = current_schema() \
+         UNION ALL \
+         SELECT 'function:' || p.proname FROM pg_proc p \
+         JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()",
+    )
+    .fetch_all(pool)
+    .await?;
     rows.iter()
         .map(|r| sqlx::Row::try_get::<String, _>(r, 0).map_err(StoreError::from))
         .collect()
 }
 
-/// Drops the tables a failed init created, leaving any that were there.
+/// Drops the tables and functions a failed init created, leaving any that
+/// were there.
 async fn drop_new_tables(pool: &PgPool, before: &[String]) {
     let Ok(now) = pg_tables(pool).await else {
         return;
     };
-    let new: Vec<String> = now
-        .into_iter()
-        .filter(|t| !before.contains(t))
-        // Names come from our own migrations; quoted all the same.
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    if !new.is_empty() {
-        let _ = sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {} CASCADE", new.join(", ")))
+    // Names come from our own migrations; quoted all the same.
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut tables = Vec::new();
+    let mut functions = Vec::new();
+    for object in now.iter().filter(|o| !before.contains(o)) {
+        if let Some(name) = object.strip_prefix("table:") {
+            tables.push(quote(name));
+        } else if let Some(name) = object.strip_prefix("function:") {
+            functions.push(quote(name));
+        }
+    }
+    if !tables.is_empty() {
+        let _ = sqlx::raw_sql(&format!(
+            "DROP TABLE IF EXISTS {} CASCADE",
+            tables.join(", ")
+        ))
+        .execute(pool)
+        .await;
+    }
+    for function in functions {
+        let _ = sqlx::raw_sql(&format!("DROP FUNCTION IF EXISTS {function} CASCADE"))
             .execute(pool)
             .await;
     }

@@ -547,6 +547,17 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
             let id = parse_client(&client_id)?;
             let certificates = store.destruction_certificates(actor, &id).await?;
             print_json(&certificates)?;
+            // A certificate whose signature or audit entry does not check
+            // is a failed check (exit 1), not a certificate to rely on.
+            if certificates
+                .iter()
+                .any(|c| !c.signature_valid || !c.audit_entry_matches)
+            {
+                eprintln!(
+                    "tampered: a destruction certificate does not verify (signature or audit entry); run `confidant audit verify`"
+                );
+                return Ok(ExitCode::from(1));
+            }
         }
         ClientCommand::Disclosures { .. } | ClientCommand::Flags { .. } => {
             bail!("internal: dispatched to the application layer")
