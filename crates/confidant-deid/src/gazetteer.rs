@@ -18,6 +18,8 @@ const STREET_WEAK: &str = include_str!("../data/street_suffixes_faker.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const NAME_CUES: &str = include_str!("../data/name_cues.txt");
 const STOP_CAPS: &str = include_str!("../data/stop_caps.txt");
+const CLINICAL: &str = include_str!("../data/clinical_words.txt");
+const CARE_VOCAB: &str = include_str!("../data/care_vocab.txt");
 
 pub(crate) const F_FIRST: u16 = 1;
 pub(crate) const F_SUR: u16 = 1 << 1;
@@ -30,6 +32,9 @@ pub(crate) const F_CUE: u16 = 1 << 7;
 pub(crate) const F_STREET_STRONG: u16 = 1 << 8;
 pub(crate) const F_STREET_WEAK: u16 = 1 << 9;
 pub(crate) const F_ORG_END: u16 = 1 << 10;
+/// Clinical or care vocabulary (medicines, abbreviations, measures,
+/// services, job names): never an identifier on its own.
+pub(crate) const F_CLINICAL: u16 = 1 << 11;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -130,6 +135,9 @@ fn build() -> Gazetteers {
         for w in lines(list) {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
+    }
+    for w in lines(CLINICAL).chain(lines(CARE_VOCAB).flat_map(str::split_whitespace)) {
+        *flags.entry(word_hash(w)).or_default() |= F_CLINICAL;
     }
     for (set, f) in [
         (&g.stop_caps, F_STOP),

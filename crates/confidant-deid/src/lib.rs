@@ -10,6 +10,7 @@
 //! assert_eq!(out.text, "Saw Mrs [NAME] on [DATE].");
 //! ```
 
+mod dates;
 pub mod eval;
 mod gazetteer;
 mod known;
@@ -68,8 +69,10 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
     }
     patterns::detect(text, &toks, &mut cands);
     patterns::years(text, &mut cands);
+    dates::detect(text, &toks, &mut cands);
     names::detect(text, &toks, &mut cands);
     names::extend_addresses(text, &toks, &mut cands);
+    dates::ranges(text, &toks, &mut cands);
     merge(text, cands)
 }
 
