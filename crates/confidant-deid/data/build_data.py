@@ -74,10 +74,13 @@ for v in json.load(open(os.path.join(gd, "us_states.json"))).values():
 places = {p for p in places if len(p) >= 3 and len(p) <= 40}
 
 eng = set()
-for line in open("/usr/share/dict/british-english", encoding="utf-8"):
-    w = line.strip()
-    if w and w.islower() and "'" not in w and len(w) >= 2:
-        eng.add(w)
+# British and (since issue 10, for American nursing notes: "verbalized")
+# American spellings: apt-get install wbritish wamerican
+for dic in ["/usr/share/dict/british-english", "/usr/share/dict/american-english"]:
+    for line in open(dic, encoding="utf-8"):
+        w = line.strip()
+        if w and w.islower() and "'" not in w and len(w) >= 2:
+            eng.add(w)
 
 
 def write(name, items):

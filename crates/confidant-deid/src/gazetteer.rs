@@ -35,6 +35,10 @@ pub(crate) const F_ORG_END: u16 = 1 << 10;
 /// Clinical or care vocabulary (medicines, abbreviations, measures,
 /// services, job names): never an identifier on its own.
 pub(crate) const F_CLINICAL: u16 = 1 << 11;
+/// Care and service vocabulary written for this project (`care_vocab.txt`:
+/// generic service acronyms, job names, scales): never initials or an
+/// organisation abbreviation.
+pub(crate) const F_CARE: u16 = 1 << 12;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -136,8 +140,11 @@ fn build() -> Gazetteers {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
     }
-    for w in lines(CLINICAL).chain(lines(CARE_VOCAB).flat_map(str::split_whitespace)) {
+    for w in lines(CLINICAL) {
         *flags.entry(word_hash(w)).or_default() |= F_CLINICAL;
+    }
+    for w in lines(CARE_VOCAB).flat_map(str::split_whitespace) {
+        *flags.entry(word_hash(w)).or_default() |= F_CLINICAL | F_CARE;
     }
     for (set, f) in [
         (&g.stop_caps, F_STOP),

@@ -10,11 +10,13 @@
 //! assert_eq!(out.text, "Saw Mrs [NAME] on [DATE].");
 //! ```
 
+mod caseless;
+mod context;
 mod dates;
 pub mod eval;
 mod gazetteer;
 mod known;
-mod names;
+pub(crate) mod names;
 mod patterns;
 mod redact;
 mod tokens;
@@ -70,9 +72,20 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
     patterns::detect(text, &toks, &mut cands);
     patterns::years(text, &mut cands);
     dates::detect(text, &toks, &mut cands);
-    names::detect(text, &toks, &mut cands);
+    let upper = caseless::upper_regions(text, &toks);
+    names::detect(text, &toks, &upper, &mut cands);
+    if upper.iter().any(|&u| u) {
+        caseless::detect(text, &toks, &upper, &mut cands);
+        caseless::drop_clinical_numbers(text, &toks, &upper, &mut cands);
+    }
+    context::detect(text, &toks, &upper, &mut cands);
     names::extend_addresses(text, &toks, &mut cands);
     dates::ranges(text, &toks, &mut cands);
+    if cands.iter().any(|c| c.kind == EntityType::Name) {
+        let mut more = Vec::new();
+        context::propagate(&toks, &cands, &mut more);
+        cands.extend(more);
+    }
     merge(text, cands)
 }
 
