@@ -129,4 +129,6 @@ for k in json.load(gzip.open(p)):
     k = k.strip().lower()
     if tok.match(k):
         clin.add(k)
-write("clinical_words.txt", clin)
+# Words already in the English list need no second entry: every rule that
+# asks for clinical vocabulary asks for English words too.
+write("clinical_words.txt", clin - eng)

@@ -16,7 +16,6 @@ use crate::gazetteer::{
 };
 use crate::tokens::Tok;
 use crate::{Cand, EntityType as T};
-use rustc_hash::FxHashSet;
 
 fn gap<'t>(text: &'t str, toks: &[Tok<'_>], i: usize) -> &'t str {
     if i == 0 || i >= toks.len() {
@@ -79,12 +78,37 @@ const NOT_INITIALS: &[&str] = &[
     "aka", "asap", "etc", "vs", "co", "ad", "bc", "gp", "ok", "no", "mr", "dr",
 ];
 
-/// Greetings and sign-offs after which a lower-case first name is a name.
-const GREETINGS: &[&str] = &[
-    "hi", "hiya", "hey", "heya", "hello", "thanks", "thx", "cheers", "ta", "love", "bye", "dear",
-    "morning", "evening", "night", "congrats", "sorry", "ok", "okay", "yes", "yeah", "no", "x",
-    "xx", "lol",
-];
+/// Greetings and sign-offs after which a lower-case first name is a name
+/// (a `match`, as it is asked of nearly every word).
+fn greeting(l: &str) -> bool {
+    matches!(
+        l,
+        "hi" | "hiya"
+            | "hey"
+            | "heya"
+            | "hello"
+            | "thanks"
+            | "thx"
+            | "cheers"
+            | "ta"
+            | "love"
+            | "bye"
+            | "dear"
+            | "morning"
+            | "evening"
+            | "night"
+            | "congrats"
+            | "sorry"
+            | "ok"
+            | "okay"
+            | "yes"
+            | "yeah"
+            | "no"
+            | "x"
+            | "xx"
+            | "lol"
+    )
+}
 
 /// Cues before an organisation ("works at", "referred to", "attends").
 fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
@@ -313,7 +337,8 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
         let gn = gap(text, toks, i + 1);
 
         // Usernames: "sunny_r92", "lew_carr" (snake case with letters).
-        if t.text.contains('_')
+        if !t.alpha
+            && t.text.contains('_')
             && t.nchars >= 4
             && t.text.chars().any(char::is_alphabetic)
             && !t.text.starts_with('_')
@@ -437,7 +462,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
             && t.alpha
             && t.nchars >= 2
             && matches!(g, " " | ", ")
-            && prev.is_some_and(|p| GREETINGS.contains(&p.l()))
+            && prev.is_some_and(|p| greeting(p.l()))
             && t.is(F_FIRST)
             && !t.is(F_STOP | F_TITLE | F_CUE)
         {
@@ -451,12 +476,15 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
         }
         // Lower-case names after a lower-case title or in brackets after a
         // relation: "mr hughes", "mum (karen)", "a lad called kai".
-        if !t.cap && t.alpha && t.nchars >= 3 && !t.is(F_STOP | F_TITLE | F_CUE) {
+        if !t.cap && t.alpha && t.nchars >= 3 {
             let p = prev.map(|p| p.l());
             let title = matches!(g, " " | ". ")
                 && p.is_some_and(|w| matches!(w, "mr" | "mrs" | "ms" | "miss" | "dr" | "mx"));
             let rel = g == " (" && prev.is_some_and(|p| p.is(F_CUE));
-            if (title || rel) && (t.is(F_NAME) || !t.is(F_ENGLISH)) {
+            if (title || rel)
+                && !t.is(F_STOP | F_TITLE | F_CUE)
+                && (t.is(F_NAME) || !t.is(F_ENGLISH))
+            {
                 push(out, toks, i, i, T::Name, 26);
                 continue;
             }
@@ -537,27 +565,29 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
             let cued = !t.sent_start && !t.is(F_TITLE) && org_cue(toks, i);
             let last = &toks[e];
             let suffix = last.is(F_ORG_END);
-            let all_generic = (i..=e).all(|k| generic_word(toks[k].l()) || toks[k].lower == "s");
+            let all_generic = || (i..=e).all(|k| generic_word(toks[k].l()) || toks[k].lower == "s");
             let names_person =
-                words <= 3 && (i..=e).all(|k| toks[k].is(F_NAME) && !toks[k].is(F_ENGLISH));
+                || words <= 3 && (i..=e).all(|k| toks[k].is(F_NAME) && !toks[k].is(F_ENGLISH));
             // "The Listening Room", "The Hub Café" mid-sentence; "Reset
             // Coaching", "Kestrel Logistics" (an organisation word at the
             // end); "works at Barclays" (a cue).
             // "Derby Foodbank", "Swansea Crown Court": a place and a public
             // service; names.rs keeps the place only.
-            let service = (i..=e).any(|k| {
-                crate::names::SERVICE_SUFFIXES.iter().any(|s| {
-                    !s.contains(' ') && *s == toks[k].lower
-                        || s.ends_with(toks[k].lower) && s.contains(' ') && k > i
+            let service = || {
+                (i..=e).any(|k| {
+                    crate::names::SERVICE_SUFFIXES.iter().any(|s| {
+                        !s.contains(' ') && *s == toks[k].lower
+                            || s.ends_with(toks[k].lower) && s.contains(' ') && k > i
+                    })
                 })
-            });
-            let take = !all_generic
-                && !names_person
-                && !service
-                && (the_mid
-                    || the_prep
-                    || suffix && words >= 2 && (cued || !t.sent_start || words >= 3)
-                    || cued && (words >= 2 || !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)));
+            };
+            let take = (the_mid
+                || the_prep
+                || suffix && words >= 2 && (cued || !t.sent_start || words >= 3)
+                || cued && (words >= 2 || !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)))
+                && !all_generic()
+                && !names_person()
+                && !service();
             if take {
                 let a = if t.lower == "the" { i + 1 } else { i };
                 if a <= e {
@@ -619,6 +649,25 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
         if !t.cap
             && t.alpha
             && t.nchars >= 3
+            && i > 0
+            && matches!(
+                toks[i - 1].l(),
+                "at" | "for"
+                    | "with"
+                    | "by"
+                    | "to"
+                    | "from"
+                    | "in"
+                    | "of"
+                    | "the"
+                    | "attends"
+                    | "attended"
+                    | "attending"
+                    | "joined"
+                    | "joining"
+                    | "via"
+                    | "into"
+            )
             && org_cue(toks, i)
             && !t.is(F_ENGLISH | F_CLINICAL | F_STOP)
             && t.is(F_NAME | F_PLACE)
@@ -714,12 +763,16 @@ fn preferred_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
 /// as a name, is not an ordinary or clinical word, and now appears in
 /// another case or without the cue that found it ("Kai" ... "kai").
 pub(crate) fn propagate(toks: &[Tok<'_>], found: &[Cand], out: &mut Vec<Cand>) {
-    let mut names: FxHashSet<&str> = FxHashSet::default();
+    let mut names: Vec<&str> = Vec::new();
     for c in found.iter().filter(|c| c.kind == T::Name) {
-        for t in toks.iter().filter(|t| t.s >= c.s && t.e <= c.e) {
-            if t.alpha && t.nchars >= 3 && !t.is(F_ENGLISH | F_CLINICAL | F_STOP | F_TITLE | F_CUE)
+        let first = toks.partition_point(|t| t.s < c.s);
+        for t in toks[first..].iter().take_while(|t| t.e <= c.e) {
+            if t.alpha
+                && t.nchars >= 3
+                && !names.contains(&t.lower)
+                && !t.is(F_ENGLISH | F_CLINICAL | F_STOP | F_TITLE | F_CUE)
             {
-                names.insert(t.lower);
+                names.push(t.lower);
             }
         }
     }
@@ -729,7 +782,12 @@ pub(crate) fn propagate(toks: &[Tok<'_>], found: &[Cand], out: &mut Vec<Cand>) {
     // Candidates at a low priority: wherever anything else was found the
     // resolution in lib.rs keeps that instead.
     for (i, t) in toks.iter().enumerate() {
-        if names.contains(t.lower) {
+        // A few names per text: comparing lengths first beats hashing.
+        if t.nchars >= 3
+            && names
+                .iter()
+                .any(|n| n.len() == t.lower.len() && *n == t.lower)
+        {
             push(out, toks, i, i, T::Name, 24);
         }
     }
