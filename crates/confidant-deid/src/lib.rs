@@ -26,7 +26,7 @@ pub use gazetteer::warm_up;
 pub use patterns::{luhn_valid, nhs_valid};
 pub use redact::{Mode, redact};
 pub use tokens::{is_word_char, word_tokens};
-pub use types::{EntityType, Known, KnownOther, KnownPerson, Span};
+pub use types::{EntityType, Known, KnownOrg, KnownOther, KnownPerson, Span};
 
 /// A candidate span in byte offsets, with a priority for overlaps.
 #[derive(Clone, Copy)]
@@ -306,5 +306,38 @@ mod tests {
         // Nicknames must be capitalised to count (they are common words).
         let got = words("Then Lizzie rang.", Some(&known));
         assert!(got.iter().any(|(t, _)| t == "Lizzie"), "{got:?}");
+    }
+
+    #[test]
+    fn record_and_service_known() {
+        let known: Known = serde_json::from_str(
+            r#"{"client":{"name":"Kenneth Adeyemi","preferred_name":"Slates"},
+                "staff":["Beatrice Lowe",{"name":"Kwabena Thorne","role":"counsellor","aliases":["KT"]}],
+                "contacts":[{"name":"Ffion Lloyd","role":"data protection lead"}],
+                "people":[{"name":"Dr Olusegun Abara","role":"gp"}],
+                "organisations":[{"name":"Reset Coaching Ltd","kind":"employer"},{"name":"Royal Berkshire Hospital","aliases":["RBH"]}]}"#,
+        )
+        .unwrap();
+        let t = "Slates came in; Beatrice and KT discussed it with Ffion. Dr Abara wrote from RBH about work at Reset Coaching.";
+        let got = words(t, Some(&known));
+        let texts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        for want in [
+            "Slates",
+            "Beatrice",
+            "KT",
+            "Ffion",
+            "Abara",
+            "RBH",
+            "Reset Coaching",
+        ] {
+            assert!(texts.iter().any(|x| x.contains(want)), "{want}: {texts:?}");
+        }
+        // The shared JSONL format still reads, and Debug shows no names.
+        let old: Known =
+            serde_json::from_str(r#"{"client":{"name":"A B"},"others":[{"name":"C","role":"x"}]}"#)
+                .unwrap();
+        assert!(old.staff.is_empty() && old.organisations.is_empty());
+        let dbg = format!("{known:?} {:?}", known.organisations);
+        assert!(!dbg.contains("Reset") && !dbg.contains("Lowe"), "{dbg}");
     }
 }
