@@ -208,6 +208,37 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
             i += 1;
             continue;
         }
+        // After an organisation cue ("WORK AT KESTREL LOGISTICS", "REFERRED
+        // TO CHANGE GROW LIVE"): the words up to the end of the phrase,
+        // when they end in an organisation word or hold a word that is in
+        // no vocabulary list.
+        if i > 0 && gap(text, toks, i) == " " && crate::context::org_cue(toks, i) {
+            let mut e = i;
+            while e + 1 < n
+                && e < i + 5
+                && upper[e + 1]
+                && toks[e + 1].alpha
+                && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}" | " & ")
+                && !matches!(
+                    toks[e + 1].l(),
+                    "and" | "on" | "at" | "for" | "in" | "to" | "with" | "since" | "until" | "next"
+                )
+            {
+                e += 1;
+            }
+            let ends_org = toks[e].is(F_ORG_END) && e > i;
+            let named = (i..=e).any(|k| !vocabulary(&toks[k]) || toks[k].is(F_NAME | F_PLACE));
+            if (ends_org || named) && !toks[i].is(F_STOP | F_TITLE) && !toks[i].is(F_CLINICAL) {
+                out.push(Cand {
+                    s: toks[i].s,
+                    e: toks[e].e,
+                    kind: T::Organisation,
+                    prio: 36,
+                });
+                i = e + 1;
+                continue;
+            }
+        }
         // Organisations: words ending in an organisation word
         // ("MERCY HOSPITAL", "HARBORSIDE HEALTH CENTER"), with a word
         // that is not vocabulary or is a name or place before the suffix.

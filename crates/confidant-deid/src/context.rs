@@ -111,7 +111,7 @@ fn greeting(l: &str) -> bool {
 }
 
 /// Cues before an organisation ("works at", "referred to", "attends").
-fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
+pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
     let p = |k: usize| a.checked_sub(k).map(|i| toks[i].l());
     let p1 = p(1);
     let p2 = p(2);
@@ -522,8 +522,61 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
             }
         }
     }
+    bracketed_organisations(text, toks, out);
     organisations(text, toks, upper, out);
     preferred_names(text, toks, out);
+}
+
+/// "Landlord (Torus)", "uni (strathclyde)", "the school (st josephs)": a
+/// short bracket after a word for an institution names it.
+fn bracketed_organisations(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let n = toks.len();
+    for i in 1..n {
+        if gap(text, toks, i) != " (" {
+            continue;
+        }
+        if !matches!(
+            toks[i - 1].l(),
+            "landlord"
+                | "school"
+                | "uni"
+                | "university"
+                | "college"
+                | "employer"
+                | "work"
+                | "surgery"
+                | "church"
+                | "charity"
+                | "housing"
+                | "hospital"
+                | "agency"
+                | "nursery"
+                | "club"
+                | "gym"
+                | "team"
+                | "firm"
+                | "company"
+                | "job"
+                | "provider"
+                | "association"
+        ) {
+            continue;
+        }
+        let mut e = i;
+        while e + 1 < n && e < i + 4 && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}") {
+            e += 1;
+        }
+        if !text.get(toks[e].e..).is_some_and(|r| r.starts_with(')')) {
+            continue;
+        }
+        let named = (i..=e).any(|k| {
+            let t = &toks[k];
+            t.alpha && (t.cap || !t.is(F_ENGLISH | F_CLINICAL) || t.is(F_PLACE | F_SUR))
+        });
+        if named && !(i..=e).all(|k| toks[k].is(F_CARE) || generic_word(toks[k].l())) {
+            push(out, toks, i, e, T::Organisation, 38);
+        }
+    }
 }
 
 /// Organisations named with ordinary words, found by a cue or by being

@@ -616,7 +616,9 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             (cue_before || t.sent_start || verb_after)
                 && n >= 3
                 && !t.is(F_STOP | F_TITLE | F_CUE)
-                && (cue_before || !t.is(F_ENGLISH))
+                // "holly said": a first name that is also a word, at the
+                // start of a sentence and before a reporting verb.
+                && (cue_before || !t.is(F_ENGLISH) || t.sent_start && verb_after)
         };
         if take {
             let a = i;
