@@ -523,8 +523,69 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
         }
     }
     bracketed_organisations(text, toks, out);
+    lower_case_streets(text, toks, out);
     organisations(text, toks, upper, out);
     preferred_names(text, toks, out);
+}
+
+/// Streets in lower case or capitals without a house number: "the costa
+/// on king st", "CVS ON CENTRE ST": a word and a street word after "on",
+/// "off", "at", "in" or "near".
+fn lower_case_streets(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    let n = toks.len();
+    for i in 2..n {
+        let l = toks[i].l();
+        if !matches!(
+            l,
+            "st" | "street"
+                | "rd"
+                | "road"
+                | "lane"
+                | "ln"
+                | "ave"
+                | "avenue"
+                | "close"
+                | "drive"
+                | "terrace"
+                | "crescent"
+                | "grove"
+                | "gardens"
+        ) || !(toks[i].allcaps || !toks[i].cap)
+        {
+            continue;
+        }
+        let w = &toks[i - 1];
+        let p = toks[i - 2].l();
+        if gap(text, toks, i) == " "
+            && gap(text, toks, i - 1) == " "
+            && matches!(p, "on" | "off" | "at" | "in" | "near")
+            && w.alpha
+            && w.nchars >= 3
+            && (w.allcaps || !w.cap)
+            && !w.is(F_STOP | F_TITLE | F_CUE)
+            && !matches!(
+                w.l(),
+                "the"
+                    | "this"
+                    | "that"
+                    | "our"
+                    | "my"
+                    | "his"
+                    | "her"
+                    | "their"
+                    | "same"
+                    | "main"
+                    | "high"
+                    | "wrong"
+                    | "right"
+                    | "busy"
+                    | "long"
+                    | "next"
+            )
+        {
+            push(out, toks, i - 1, i, T::Address, 47);
+        }
+    }
 }
 
 /// "Landlord (Torus)", "uni (strathclyde)", "the school (st josephs)": a

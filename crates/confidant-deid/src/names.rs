@@ -470,7 +470,13 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Ca
             && unknown >= 1
             && (!upper[start] || suffix)
             && if lead {
-                trailing || suffix || toks[start].text.len() >= 3
+                // "12 Cheapside, Reading": a short number and one unknown
+                // word before a comma and a known place.
+                let place_after = matches!(gap(text, toks, lw + 1), ", " | ",")
+                    && toks
+                        .get(lw + 1)
+                        .is_some_and(|p| p.cap && p.is(F_PLACE) && !p.is(F_STOP));
+                trailing || suffix || toks[start].text.len() >= 3 || place_after
             } else {
                 trailing
             };
