@@ -104,12 +104,19 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
             .then(a.s.cmp(&b.s))
     });
     let mut kept: Vec<Cand> = Vec::with_capacity(c.len());
+    let mut pieces: Vec<(usize, usize)> = Vec::with_capacity(4);
+    let mut next: Vec<(usize, usize)> = Vec::with_capacity(4);
     for x in c {
-        // Subtract every kept span from x.
-        let mut pieces = vec![(x.s, x.e)];
+        // Subtract every kept span from x (two reused buffers: this runs
+        // for every candidate, and most overlap nothing).
+        pieces.clear();
+        pieces.push((x.s, x.e));
         for k in &kept {
-            let mut next = Vec::with_capacity(pieces.len() + 1);
-            for (s, e) in pieces {
+            if k.e <= x.s || x.e <= k.s {
+                continue;
+            }
+            next.clear();
+            for &(s, e) in &pieces {
                 if k.e <= s || e <= k.s {
                     next.push((s, e));
                     continue;
@@ -121,12 +128,12 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
                     next.push((k.e, e));
                 }
             }
-            pieces = next;
+            std::mem::swap(&mut pieces, &mut next);
             if pieces.is_empty() {
                 break;
             }
         }
-        for (s, e) in pieces {
+        for &(s, e) in &pieces {
             let piece = &text[s..e];
             let lead = piece.len() - piece.trim_start_matches(is_edge).len();
             let trail = piece.len() - piece.trim_end_matches(is_edge).len();
