@@ -550,7 +550,7 @@ fn lower_case_streets(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 | "crescent"
                 | "grove"
                 | "gardens"
-        ) || !(toks[i].allcaps || !toks[i].cap)
+        ) || !toks[i].allcaps && toks[i].cap
         {
             continue;
         }
