@@ -39,6 +39,8 @@ pub(crate) const F_CLINICAL: u16 = 1 << 11;
 /// generic service acronyms, job names, scales): never initials or an
 /// organisation abbreviation.
 pub(crate) const F_CARE: u16 = 1 << 12;
+/// Set in a token's cached flags once the clinical table was asked.
+pub(crate) const F_CLIN_DONE: u16 = 1 << 13;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -46,6 +48,11 @@ pub(crate) struct Gazetteers {
     /// Hash of every listed single word (see [`word_hash`]) -> its F_*
     /// flags: one lookup per token, no string comparison, compact table.
     pub flags: HashMap<u64, u16, BuildHasherDefault<IdHasher>>,
+    /// Clinical and care vocabulary (F_CLINICAL, F_CARE), in a table of
+    /// its own: it is asked only of the few tokens that could be names,
+    /// and keeping ~93,000 medical words out of the main table keeps the
+    /// per-token lookup in cache.
+    pub clinical: HashMap<u64, u16, BuildHasherDefault<IdHasher>>,
     /// Place names, multi-word ones joined by single spaces.
     pub places: FxHashSet<String>,
     /// Longest place name in words.
@@ -119,6 +126,7 @@ fn build() -> Gazetteers {
     org_suffixes.dedup();
     let g = Gazetteers {
         flags: HashMap::default(),
+        clinical: HashMap::default(),
         places,
         place_max_words,
         nicknames,
@@ -140,11 +148,13 @@ fn build() -> Gazetteers {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
     }
+    let mut clinical: HashMap<u64, u16, BuildHasherDefault<IdHasher>> = HashMap::default();
+    clinical.reserve(100_000);
     for w in lines(CLINICAL) {
-        *flags.entry(word_hash(w)).or_default() |= F_CLINICAL;
+        *clinical.entry(word_hash(w)).or_default() |= F_CLINICAL;
     }
     for w in lines(CARE_VOCAB).flat_map(str::split_whitespace) {
-        *flags.entry(word_hash(w)).or_default() |= F_CLINICAL | F_CARE;
+        *clinical.entry(word_hash(w)).or_default() |= F_CLINICAL | F_CARE;
     }
     for (set, f) in [
         (&g.stop_caps, F_STOP),
@@ -171,7 +181,11 @@ fn build() -> Gazetteers {
             *flags.entry(word_hash(last)).or_default() |= F_ORG_END;
         }
     }
-    Gazetteers { flags, ..g }
+    Gazetteers {
+        flags,
+        clinical,
+        ..g
+    }
 }
 
 /// Lower-cases a phrase and joins its word tokens with single spaces
@@ -246,9 +260,17 @@ impl Gazetteers {
         self.flags.get(&word_hash(word)).copied().unwrap_or(0)
     }
 
+    /// Clinical flags of a word (any case).
+    pub fn clinical_of(&self, word: &str) -> u16 {
+        self.clinical.get(&word_hash(word)).copied().unwrap_or(0)
+    }
+
     /// Whether `word` (any case) has any of the flags `f`.
     pub fn has(&self, word: &str, f: u16) -> bool {
-        self.flags_of(word) & f != 0
+        if self.flags_of(word) & f != 0 {
+            return true;
+        }
+        f & (F_CLINICAL | F_CARE) != 0 && self.clinical_of(word) & f != 0
     }
 }
 
