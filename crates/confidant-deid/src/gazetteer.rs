@@ -18,6 +18,8 @@ const STREET_WEAK: &str = include_str!("../data/street_suffixes_faker.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const NAME_CUES: &str = include_str!("../data/name_cues.txt");
 const STOP_CAPS: &str = include_str!("../data/stop_caps.txt");
+const CLINICAL: &str = include_str!("../data/clinical_words.txt");
+const CARE_VOCAB: &str = include_str!("../data/care_vocab.txt");
 
 pub(crate) const F_FIRST: u16 = 1;
 pub(crate) const F_SUR: u16 = 1 << 1;
@@ -30,6 +32,15 @@ pub(crate) const F_CUE: u16 = 1 << 7;
 pub(crate) const F_STREET_STRONG: u16 = 1 << 8;
 pub(crate) const F_STREET_WEAK: u16 = 1 << 9;
 pub(crate) const F_ORG_END: u16 = 1 << 10;
+/// Clinical or care vocabulary (medicines, abbreviations, measures,
+/// services, job names): never an identifier on its own.
+pub(crate) const F_CLINICAL: u16 = 1 << 11;
+/// Care and service vocabulary written for this project (`care_vocab.txt`:
+/// generic service acronyms, job names, scales): never initials or an
+/// organisation abbreviation.
+pub(crate) const F_CARE: u16 = 1 << 12;
+/// Set in a token's cached flags once the clinical table was asked.
+pub(crate) const F_CLIN_DONE: u16 = 1 << 13;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -37,6 +48,11 @@ pub(crate) struct Gazetteers {
     /// Hash of every listed single word (see [`word_hash`]) -> its F_*
     /// flags: one lookup per token, no string comparison, compact table.
     pub flags: HashMap<u64, u16, BuildHasherDefault<IdHasher>>,
+    /// Clinical and care vocabulary (F_CLINICAL, F_CARE), in a table of
+    /// its own: it is asked only of the few tokens that could be names,
+    /// and keeping ~93,000 medical words out of the main table keeps the
+    /// per-token lookup in cache.
+    pub clinical: HashMap<u64, u16, BuildHasherDefault<IdHasher>>,
     /// Place names, multi-word ones joined by single spaces.
     pub places: FxHashSet<String>,
     /// Longest place name in words.
@@ -110,6 +126,7 @@ fn build() -> Gazetteers {
     org_suffixes.dedup();
     let g = Gazetteers {
         flags: HashMap::default(),
+        clinical: HashMap::default(),
         places,
         place_max_words,
         nicknames,
@@ -130,6 +147,14 @@ fn build() -> Gazetteers {
         for w in lines(list) {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
+    }
+    let mut clinical: HashMap<u64, u16, BuildHasherDefault<IdHasher>> = HashMap::default();
+    clinical.reserve(100_000);
+    for w in lines(CLINICAL) {
+        *clinical.entry(word_hash(w)).or_default() |= F_CLINICAL;
+    }
+    for w in lines(CARE_VOCAB).flat_map(str::split_whitespace) {
+        *clinical.entry(word_hash(w)).or_default() |= F_CLINICAL | F_CARE;
     }
     for (set, f) in [
         (&g.stop_caps, F_STOP),
@@ -156,7 +181,11 @@ fn build() -> Gazetteers {
             *flags.entry(word_hash(last)).or_default() |= F_ORG_END;
         }
     }
-    Gazetteers { flags, ..g }
+    Gazetteers {
+        flags,
+        clinical,
+        ..g
+    }
 }
 
 /// Lower-cases a phrase and joins its word tokens with single spaces
@@ -231,9 +260,17 @@ impl Gazetteers {
         self.flags.get(&word_hash(word)).copied().unwrap_or(0)
     }
 
+    /// Clinical flags of a word (any case).
+    pub fn clinical_of(&self, word: &str) -> u16 {
+        self.clinical.get(&word_hash(word)).copied().unwrap_or(0)
+    }
+
     /// Whether `word` (any case) has any of the flags `f`.
     pub fn has(&self, word: &str, f: u16) -> bool {
-        self.flags_of(word) & f != 0
+        if self.flags_of(word) & f != 0 {
+            return true;
+        }
+        f & (F_CLINICAL | F_CARE) != 0 && self.clinical_of(word) & f != 0
     }
 }
 

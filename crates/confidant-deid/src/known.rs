@@ -121,6 +121,42 @@ impl Variants {
         }
     }
 
+    /// A preferred name, nickname or username: every word of it is a name
+    /// (a common word only when capitalised), and the whole form too.
+    fn add_alias(&mut self, alias: &str) {
+        let toks = lower_tokens(alias);
+        if toks.len() > 1 {
+            self.add(toks.clone(), T::Name, false);
+        }
+        for t in toks {
+            self.add(vec![t], T::Name, false);
+        }
+    }
+
+    /// An organisation's name or abbreviation, with and without a legal or
+    /// generic ending ("Reset Coaching Ltd" is also written "Reset
+    /// Coaching"); matched as a sequence, never word by word, since its
+    /// words are often ordinary ones.
+    fn add_org(&mut self, name: &str) {
+        let mut toks = lower_tokens(name);
+        if toks.first().is_some_and(|t| t == "the") && toks.len() > 1 {
+            toks.remove(0);
+        }
+        if toks.is_empty() {
+            return;
+        }
+        self.add(toks.clone(), T::Organisation, false);
+        if toks.len() > 1
+            && matches!(
+                toks.last().map(String::as_str),
+                Some("ltd" | "limited" | "plc" | "cic" | "llp" | "inc" | "trust" | "charity")
+            )
+        {
+            toks.pop();
+            self.add(toks, T::Organisation, false);
+        }
+    }
+
     fn add_dob(&mut self, dob: &str) {
         let nums: Vec<u32> = dob
             .split(|c: char| !c.is_ascii_digit())
@@ -286,15 +322,37 @@ fn collect(known: &Known) -> Variants {
                 }
             }
         }
+        for n in c.preferred_name.iter().chain(&c.aliases) {
+            v.add_alias(n);
+        }
         for (k, val) in &c.extra {
             add_extra(&mut v, k, val);
         }
     }
-    for o in &known.others {
+    // Parties, people named on the record, the service's staff and the
+    // policy's contacts are all people whose names may appear in a note.
+    for o in known
+        .others
+        .iter()
+        .chain(&known.people)
+        .chain(&known.staff)
+        .chain(&known.contacts)
+    {
         if let Some(n) = &o.name {
             v.add_name(n);
         }
+        for n in &o.aliases {
+            v.add_alias(n);
+        }
         for (k, val) in &o.extra {
+            add_extra(&mut v, k, val);
+        }
+    }
+    for org in &known.organisations {
+        for n in org.name.iter().chain(&org.aliases) {
+            v.add_org(n);
+        }
+        for (k, val) in &org.extra {
             add_extra(&mut v, k, val);
         }
     }

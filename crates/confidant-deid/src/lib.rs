@@ -10,10 +10,13 @@
 //! assert_eq!(out.text, "Saw Mrs [NAME] on [DATE].");
 //! ```
 
+mod caseless;
+mod context;
+mod dates;
 pub mod eval;
 mod gazetteer;
 mod known;
-mod names;
+pub(crate) mod names;
 mod patterns;
 mod redact;
 mod tokens;
@@ -23,7 +26,7 @@ pub use gazetteer::warm_up;
 pub use patterns::{luhn_valid, nhs_valid};
 pub use redact::{Mode, redact};
 pub use tokens::{is_word_char, word_tokens};
-pub use types::{EntityType, Known, KnownOther, KnownPerson, Span};
+pub use types::{EntityType, Known, KnownOrg, KnownOther, KnownPerson, Span};
 
 /// A candidate span in byte offsets, with a priority for overlaps.
 #[derive(Clone, Copy)]
@@ -68,8 +71,21 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
     }
     patterns::detect(text, &toks, &mut cands);
     patterns::years(text, &mut cands);
-    names::detect(text, &toks, &mut cands);
+    dates::detect(text, &toks, &mut cands);
+    let upper = caseless::upper_regions(text, &toks);
+    names::detect(text, &toks, &upper, &mut cands);
+    if upper.iter().any(|&u| u) {
+        caseless::detect(text, &toks, &upper, &mut cands);
+        caseless::drop_clinical_numbers(text, &toks, &upper, &mut cands);
+    }
+    context::detect(text, &toks, &upper, &mut cands);
     names::extend_addresses(text, &toks, &mut cands);
+    dates::ranges(text, &toks, &mut cands);
+    if cands.iter().any(|c| c.kind == EntityType::Name) {
+        let mut more = Vec::new();
+        context::propagate(&toks, &cands, &mut more);
+        cands.extend(more);
+    }
     merge(text, cands)
 }
 
@@ -88,12 +104,19 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
             .then(a.s.cmp(&b.s))
     });
     let mut kept: Vec<Cand> = Vec::with_capacity(c.len());
+    let mut pieces: Vec<(usize, usize)> = Vec::with_capacity(4);
+    let mut next: Vec<(usize, usize)> = Vec::with_capacity(4);
     for x in c {
-        // Subtract every kept span from x.
-        let mut pieces = vec![(x.s, x.e)];
+        // Subtract every kept span from x (two reused buffers: this runs
+        // for every candidate, and most overlap nothing).
+        pieces.clear();
+        pieces.push((x.s, x.e));
         for k in &kept {
-            let mut next = Vec::with_capacity(pieces.len() + 1);
-            for (s, e) in pieces {
+            if k.e <= x.s || x.e <= k.s {
+                continue;
+            }
+            next.clear();
+            for &(s, e) in &pieces {
                 if k.e <= s || e <= k.s {
                     next.push((s, e));
                     continue;
@@ -105,12 +128,12 @@ fn merge(text: &str, mut c: Vec<Cand>) -> Vec<Cand> {
                     next.push((k.e, e));
                 }
             }
-            pieces = next;
+            std::mem::swap(&mut pieces, &mut next);
             if pieces.is_empty() {
                 break;
             }
         }
-        for (s, e) in pieces {
+        for &(s, e) in &pieces {
             let piece = &text[s..e];
             let lead = piece.len() - piece.trim_start_matches(is_edge).len();
             let trail = piece.len() - piece.trim_end_matches(is_edge).len();
@@ -290,5 +313,38 @@ mod tests {
         // Nicknames must be capitalised to count (they are common words).
         let got = words("Then Lizzie rang.", Some(&known));
         assert!(got.iter().any(|(t, _)| t == "Lizzie"), "{got:?}");
+    }
+
+    #[test]
+    fn record_and_service_known() {
+        let known: Known = serde_json::from_str(
+            r#"{"client":{"name":"Kenneth Adeyemi","preferred_name":"Slates"},
+                "staff":["Beatrice Lowe",{"name":"Kwabena Thorne","role":"counsellor","aliases":["KT"]}],
+                "contacts":[{"name":"Ffion Lloyd","role":"data protection lead"}],
+                "people":[{"name":"Dr Olusegun Abara","role":"gp"}],
+                "organisations":[{"name":"Reset Coaching Ltd","kind":"employer"},{"name":"Royal Berkshire Hospital","aliases":["RBH"]}]}"#,
+        )
+        .unwrap();
+        let t = "Slates came in; Beatrice and KT discussed it with Ffion. Dr Abara wrote from RBH about work at Reset Coaching.";
+        let got = words(t, Some(&known));
+        let texts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        for want in [
+            "Slates",
+            "Beatrice",
+            "KT",
+            "Ffion",
+            "Abara",
+            "RBH",
+            "Reset Coaching",
+        ] {
+            assert!(texts.iter().any(|x| x.contains(want)), "{want}: {texts:?}");
+        }
+        // The shared JSONL format still reads, and Debug shows no names.
+        let old: Known =
+            serde_json::from_str(r#"{"client":{"name":"A B"},"others":[{"name":"C","role":"x"}]}"#)
+                .unwrap();
+        assert!(old.staff.is_empty() && old.organisations.is_empty());
+        let dbg = format!("{known:?} {:?}", known.organisations);
+        assert!(!dbg.contains("Reset") && !dbg.contains("Lowe"), "{dbg}");
     }
 }

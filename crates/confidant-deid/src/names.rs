@@ -12,8 +12,8 @@
 //! reporting verb after them at the start of a sentence.
 
 use crate::gazetteer::{
-    F_CUE, F_ENGLISH, F_FIRST, F_NAME, F_ORG_END, F_PLACE, F_PLACE_START, F_STOP, F_STREET_STRONG,
-    F_STREET_WEAK, F_SUR, F_TITLE, GAZ,
+    F_CLINICAL, F_CUE, F_ENGLISH, F_FIRST, F_NAME, F_ORG_END, F_PLACE, F_PLACE_START, F_STOP,
+    F_STREET_STRONG, F_STREET_WEAK, F_SUR, F_TITLE, GAZ,
 };
 use crate::tokens::Tok;
 use crate::{Cand, EntityType as T};
@@ -95,7 +95,7 @@ const PLACE_PREPS: &[&str] = &[
 
 /// Public services named after their town ("Derby Foodbank"): the town
 /// is the identifier, the service word is kept.
-const SERVICE_SUFFIXES: &[&str] = &[
+pub(crate) const SERVICE_SUFFIXES: &[&str] = &[
     "foodbank",
     "food bank",
     "jobcentre",
@@ -143,7 +143,13 @@ fn classify(t: &Tok<'_>) -> Class {
     if t.is(F_STOP | F_TITLE) {
         return Class::Common;
     }
+    // Clinical and care vocabulary that is in no name list is never a name
+    // ("Sertraline", "Supervisee"); medical word lists hold many surnames
+    // (eponyms), so a listed name keeps its class.
     let common = t.is(F_ENGLISH);
+    if !t.is(F_NAME) && t.is(F_CLINICAL) {
+        return Class::Common;
+    }
     if t.is(F_NAME) {
         return if common {
             Class::AmbiguousName
@@ -197,12 +203,14 @@ fn non_latin(t: &Tok<'_>) -> bool {
         })
 }
 
-/// Builds runs of capitalised words: inclusive token index ranges.
-fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
+/// Builds runs of capitalised words: inclusive token index ranges. Words in
+/// upper-case regions (`upper`) carry no case signal and are left to
+/// `caseless.rs`.
+fn runs(text: &str, toks: &[Tok<'_>], upper: &[bool]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !(cap_word(&toks[i]) || (is_initial(&toks[i]) && i + 1 < toks.len())) {
+        if upper[i] || !(cap_word(&toks[i]) || (is_initial(&toks[i]) && i + 1 < toks.len())) {
             i += 1;
             continue;
         }
@@ -230,7 +238,7 @@ fn runs(text: &str, toks: &[Tok<'_>]) -> Vec<(usize, usize)> {
                 j += 1;
                 continue;
             }
-            if !glue {
+            if !glue || upper[j] {
                 break;
             }
             let t = &toks[j];
@@ -332,7 +340,7 @@ fn address_start(text: &str, toks: &[Tok<'_>], a: usize) -> Option<usize> {
 }
 
 /// Runs the detector.
-pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Cand>) {
     // Non-Latin script words inside English text are names or places.
     let mut i = 0;
     while i < toks.len() {
@@ -346,13 +354,14 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         i += 1;
     }
 
-    for (a0, b) in runs(text, toks) {
+    for (a0, b) in runs(text, toks, upper) {
         judge_run(text, toks, a0, b, out);
     }
     // A lone initial used as a name: "J. said", "K told me".
     for i in 0..toks.len().saturating_sub(1) {
         let nx = &toks[i + 1];
         if is_initial(&toks[i])
+            && !upper[i]
             && toks[i].text != "I"
             && matches!(gap(text, toks, i + 1), " " | ". ")
             && REPORT_VERBS.contains(&nx.l())
@@ -363,7 +372,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     }
     lists(text, toks, out);
     hyphenated(text, toks, out);
-    street_numbers(text, toks, out);
+    street_numbers(text, toks, upper, out);
     corners(text, toks, out);
     lower_case_names(text, toks, out);
 }
@@ -388,7 +397,7 @@ fn same_line(g: &str) -> bool {
 
 /// House-number addresses: "5366 Pivovarská 276", "770 26 rue des
 /// Lieutenants Thomazo", "333 Golfskálinn 78", "Hansinegata 120".
-fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+fn street_numbers(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Cand>) {
     let n = toks.len();
     let no_caps = no_capitals(toks);
     // In a text without capitals, a word not in the dictionary stands in
@@ -413,7 +422,11 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             (cap_word(t) && !t.is(F_STOP) && !is_month_prefix(t.l()))
                 || ADDRESS_PARTICLES.contains(&t.l())
         };
-        if !(lead || cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown)) {
+        // In capitals only a house number opens an address ("LASIX 40" is
+        // a dose).
+        if !(lead
+            || !upper[i] && cap_word(&toks[i]) && matches!(classify(&toks[i]), Class::Unknown))
+        {
             i += 1;
             continue;
         }
@@ -455,8 +468,15 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         let suffix = toks[lw].is(F_STREET_STRONG) || toks[lw].is(F_STREET_WEAK);
         let ok = caps >= 1
             && unknown >= 1
+            && (!upper[start] || suffix)
             && if lead {
-                trailing || suffix || toks[start].text.len() >= 3
+                // "12 Cheapside, Reading": a short number and one unknown
+                // word before a comma and a known place.
+                let place_after = matches!(gap(text, toks, lw + 1), ", " | ",")
+                    && toks
+                        .get(lw + 1)
+                        .is_some_and(|p| p.cap && p.is(F_PLACE) && !p.is(F_STOP));
+                trailing || suffix || toks[start].text.len() >= 3 || place_after
             } else {
                 trailing
             };
@@ -602,7 +622,9 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             (cue_before || t.sent_start || verb_after)
                 && n >= 3
                 && !t.is(F_STOP | F_TITLE | F_CUE)
-                && (cue_before || !t.is(F_ENGLISH))
+                // "holly said": a first name that is also a word, at the
+                // start of a sentence and before a reporting verb.
+                && (cue_before || !t.is(F_ENGLISH) || t.sent_start && verb_after)
         };
         if take {
             let a = i;

@@ -336,6 +336,13 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             push(out, s, e, T::Date, 70);
         }
     }
+    // "7.38/42" (a blood gas) has the shape of a date but no valid day
+    // and month.
+    for (s, e, m) in find(&p.num_date) {
+        if plausible_numeric_date(m) {
+            push(out, s, e, T::Date, 74);
+        }
+    }
     let mut run = |on: bool, re: &Regex, kind: T, prio: u8| {
         if on {
             for (s, e, _) in find(re) {
@@ -344,7 +351,6 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
         }
     };
     run(true, &p.iso_date, T::Date, 75);
-    run(true, &p.num_date, T::Date, 74);
     run(true, &p.weekday_num_date, T::Date, 76);
     run(g.mixed, &p.postcode_uk, T::Postcode, 80);
     run(g.mixed || g.pair_caps_number, &p.ni, T::NiNumber, 82);
@@ -395,6 +401,20 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
             .map(|b| b - b'0')
             .collect();
         classify_digits(m, s, e, &digits, out);
+    }
+}
+
+/// Whether "d/m/y", "m/d/y", "y/m/d" or "m/yyyy" has a valid day and month.
+fn plausible_numeric_date(m: &str) -> bool {
+    let v: Vec<u32> = m
+        .split(['/', '.', '-'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect();
+    match v.as_slice() {
+        [y, a, b] if *y > 31 => (1..=12).contains(a) && (1..=31).contains(b),
+        [a, b, _] => (1..=31).contains(a) && (1..=31).contains(b) && (*a <= 12 || *b <= 12),
+        [a, _] => (1..=12).contains(a),
+        _ => false,
     }
 }
 

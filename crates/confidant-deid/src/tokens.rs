@@ -62,9 +62,15 @@ impl Tok<'_> {
     /// Whether any of the gazetteer flags `f` is set.
     #[inline]
     pub fn is(&self, f: u16) -> bool {
+        use crate::gazetteer::{F_CARE, F_CLIN_DONE, F_CLINICAL, GAZ};
         let mut v = self.flags.get();
         if v == UNKNOWN {
-            v = crate::gazetteer::GAZ.flags_of(self.lower);
+            v = GAZ.flags_of(self.lower);
+            self.flags.set(v);
+        }
+        // The clinical table is asked only when clinical flags are.
+        if f & (F_CLINICAL | F_CARE) != 0 && v & F_CLIN_DONE == 0 {
+            v |= F_CLIN_DONE | GAZ.clinical_of(self.lower);
             self.flags.set(v);
         }
         v & f != 0

@@ -86,15 +86,117 @@ pub struct Span {
     pub kind: EntityType,
 }
 
-/// What the client's record already holds (`known` in the corpora and the
-/// CLI contract). Every field is optional; unknown fields are kept in
-/// `extra` and their string values are matched literally.
+/// What the record and the service already know (`known` in the corpora
+/// and the CLI contract): the client, the other parties of the case, and,
+/// since a note names far more than the client, everyone and everything
+/// else the record and the service hold: people named on the record
+/// (referrers, GPs, teachers), the service's own staff (practitioners and
+/// users), the policy's contacts directory, and local organisations the
+/// service has recorded (GP surgeries, schools, referrers). Every field is
+/// optional, so the shared JSONL `known` format (`client`, `others`) reads
+/// unchanged; unknown fields are kept in `extra` and their string values
+/// are matched by the kind their key names.
 #[derive(Clone, Default, Deserialize, Serialize)]
 pub struct Known {
     #[serde(default)]
     pub client: Option<KnownPerson>,
+    /// Other parties of the case (partner, child, ...).
     #[serde(default)]
     pub others: Vec<KnownOther>,
+    /// People named on the record who are not parties (a referrer, a GP,
+    /// a teacher, a social worker).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "names_or_records"
+    )]
+    pub people: Vec<KnownOther>,
+    /// The service's own staff: practitioners and users.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "names_or_records"
+    )]
+    pub staff: Vec<KnownOther>,
+    /// The policy's contacts directory (DSL, data protection lead, ...).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "names_or_records"
+    )]
+    pub contacts: Vec<KnownOther>,
+    /// Local organisations the service has recorded.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "names_or_records"
+    )]
+    pub organisations: Vec<KnownOrg>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Something with a name that a list may give as a bare string.
+trait FromName {
+    fn from_name(name: String) -> Self;
+}
+
+impl FromName for KnownOther {
+    fn from_name(name: String) -> Self {
+        KnownOther {
+            name: Some(name),
+            ..KnownOther::default()
+        }
+    }
+}
+
+impl FromName for KnownOrg {
+    fn from_name(name: String) -> Self {
+        KnownOrg {
+            name: Some(name),
+            ..KnownOrg::default()
+        }
+    }
+}
+
+/// Reads a list whose items are records or bare names (`"staff": ["Bea
+/// Lowe"]` and `"staff": [{"name": "Bea Lowe", "role": "counsellor"}]`
+/// both work, as the free-form `extra` fields did before these lists had
+/// types).
+fn names_or_records<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromName + serde::de::DeserializeOwned,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item<T> {
+        Name(String),
+        Record(T),
+    }
+    let items: Vec<Item<T>> = Vec::deserialize(d)?;
+    Ok(items
+        .into_iter()
+        .map(|i| match i {
+            Item::Name(n) => T::from_name(n),
+            Item::Record(r) => r,
+        })
+        .collect())
+}
+
+/// An organisation the service has recorded: a GP surgery, a school, a
+/// referrer, an employer.
+#[derive(Clone, Default, Deserialize, Serialize)]
+pub struct KnownOrg {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it is ("gp surgery", "school"); not matched.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Other names and abbreviations ("RBH", "the Priory").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Address, postcode, phone, email, ...: matched by key.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -116,6 +218,12 @@ pub struct KnownPerson {
     pub email: Option<String>,
     #[serde(default)]
     pub nhs_number: Option<String>,
+    /// The name the client goes by ("Ken" for Kenneth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_name: Option<String>,
+    /// Other names: nicknames, former names, usernames.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -127,6 +235,9 @@ pub struct KnownOther {
     pub name: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    /// Other names: a preferred name, nicknames, a username.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -137,8 +248,18 @@ impl fmt::Debug for Known {
         f.debug_struct("Known")
             .field("client", &self.client.is_some())
             .field("others", &self.others.len())
+            .field("people", &self.people.len())
+            .field("staff", &self.staff.len())
+            .field("contacts", &self.contacts.len())
+            .field("organisations", &self.organisations.len())
             .field("extra_fields", &self.extra.len())
             .finish()
+    }
+}
+
+impl fmt::Debug for KnownOrg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KnownOrg(<redacted>)")
     }
 }
 

@@ -38,13 +38,13 @@ fn heldout_styles_floor() {
     assert!(n >= 25, "held-out set has {n} lines");
     let r = s.finish(10);
     assert!(
-        r.recall >= 0.94,
+        r.recall >= 0.96,
         "recall {:.4}; most missed {:?}",
         r.recall,
         r.most_missed
     );
     assert!(
-        r.precision >= 0.96,
+        r.precision >= 0.965,
         "precision {:.4}; over-redacted {:?}",
         r.precision,
         r.most_over_redacted
