@@ -7,6 +7,7 @@ pub mod access;
 pub mod deid;
 pub mod matters;
 pub mod policy;
+pub mod serve;
 pub mod store;
 
 use clap::{Args, Subcommand};
@@ -59,6 +60,9 @@ pub enum Command {
     Access(access::AccessCommand),
     #[command(flatten)]
     Work(matters::WorkCommand),
+    /// Start the server (JSON API) on 127.0.0.1:8080, creating the embedded
+    /// store on first run.
+    Serve(serve::ServeArgs),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -68,5 +72,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Deid(c) => deid::run(c),
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
+        Command::Serve(a) => serve::run(global, a),
     }
 }

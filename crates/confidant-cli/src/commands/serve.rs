@@ -1,0 +1,80 @@
+//! `confidant serve`: the server on a socket. Opens the store named by the
+//! global options, creating the embedded SQLite store (with a random key
+//! file) on first run so that one command starts Confidant on a fresh
+//! clone, and serves `confidant_server::app` until Ctrl-C.
+
+use anyhow::Context;
+use clap::Args;
+use confidant_server::{AppState, ServerConfig};
+use confidant_service::Service;
+use confidant_store::{Backend, Store};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CONFIDANT_LISTEN")]
+    pub listen: SocketAddr,
+    /// Served behind a reverse proxy, configured as trusted, that terminates
+    /// TLS: send HSTS.
+    #[arg(long)]
+    pub behind_https_proxy: bool,
+}
+
+pub fn run(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    super::store::harden_process();
+    // Several worker threads: requests are served concurrently, unlike the
+    // one-shot commands' current-thread runtime.
+    let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(serve(global, args))
+}
+
+async fn serve(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    let cfg = super::store::config(global);
+    let key_file = confidant_crypto::key_file_path(&cfg.data_dir);
+    let first_run = cfg.backend() == Backend::Sqlite
+        && std::fs::symlink_metadata(&key_file).is_err()
+        && !cfg.sqlite_path().exists();
+    let store = if first_run {
+        let actor = super::store::actor(None).await?;
+        let store = Store::init(&cfg, None, &actor).await?;
+        println!(
+            "Created a new store in {} (random key file {}; back it up)",
+            cfg.data_dir.display(),
+            key_file.display()
+        );
+        store
+    } else {
+        super::store::open(global).await?
+    };
+    let state = AppState::new(
+        Service::new(store),
+        ServerConfig {
+            https: args.behind_https_proxy,
+            ..ServerConfig::default()
+        },
+    );
+    let listener = confidant_store::tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    println!("Confidant is listening on http://{local}/ (Ctrl-C stops it)");
+    let shutdown = async {
+        let _ = confidant_store::tokio::signal::ctrl_c().await;
+    };
+    confidant_server::serve(listener, confidant_server::app(state.clone()), shutdown)
+        .await
+        .context("the server stopped with an error")?;
+    state.service().close().await;
+    Ok(ExitCode::SUCCESS)
+}
