@@ -25,6 +25,7 @@ mod committer;
 mod error;
 mod keys;
 mod matter_model;
+mod retention_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
@@ -35,6 +36,7 @@ pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
+pub use retention_model::{AccessEntry, ClientActivity};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
 };
