@@ -36,10 +36,10 @@ pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
-pub use retention_model::{AccessEntry, ClientActivity};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
 };
+pub use retention_model::{AccessEntry, ClientActivity};
 
 /// Re-exported so that tests and tools can reach the database directly
 /// (the tamper tests do) without pinning their own sqlx version.
