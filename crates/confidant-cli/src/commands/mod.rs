@@ -7,6 +7,7 @@ pub mod access;
 pub mod deid;
 pub mod matters;
 pub mod policy;
+pub mod sar;
 pub mod store;
 
 use clap::{Args, Subcommand};
@@ -59,6 +60,8 @@ pub enum Command {
     Access(access::AccessCommand),
     #[command(flatten)]
     Work(matters::WorkCommand),
+    #[command(flatten)]
+    Sar(sar::SarTopCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -68,5 +71,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Deid(c) => deid::run(c),
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
+        Command::Sar(c) => sar::run(global, c),
     }
 }
