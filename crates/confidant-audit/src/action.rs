@@ -81,6 +81,13 @@ actions! {
     DisclosureList => "disclosure.list",
     PractitionerRead => "practitioner.read",
     LegalHoldList => "legal_hold.list",
+    /// A step on a subject access request (identity confirmed, paused,
+    /// resumed, extended, responded, refused).
+    SarStep => "sar.step",
+    /// The client's access log (who read or changed the record) was read.
+    AccessLogRead => "access_log.read",
+    /// A retention sweep looked at (dry run) or destroyed what was due.
+    RetentionSweep => "retention.sweep",
 }
 
 impl fmt::Display for Action {

@@ -147,6 +147,9 @@ fn kat_action_spellings() {
             "disclosure.list",
             "practitioner.read",
             "legal_hold.list",
+            "sar.step",
+            "access_log.read",
+            "retention.sweep",
         ]
     );
     for a in Action::ALL {

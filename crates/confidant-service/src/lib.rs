@@ -23,7 +23,10 @@
 pub mod health;
 pub mod matter;
 pub mod package;
+pub mod progress;
 pub mod record;
+pub mod retention;
+pub mod sar;
 
 use confidant_core::record::{CivilDate, FieldError, Timestamp};
 use confidant_core::vocab::UnknownValue;
@@ -66,11 +69,39 @@ pub(crate) fn refuse<T>(msg: impl Into<String>) -> Result<T> {
 #[derive(Debug)]
 pub struct Service {
     store: Store,
+    calendar: confidant_core::calendar::ServiceCalendar,
 }
 
 impl Service {
+    /// The service in the default calendar (Europe/London, no holidays).
     pub fn new(store: Store) -> Service {
-        Service { store }
+        Service {
+            store,
+            calendar: confidant_core::calendar::ServiceCalendar::default(),
+        }
+    }
+
+    /// The same service working in `calendar` (its time zone and
+    /// holidays): every date a person sees is computed in it.
+    pub fn with_calendar(mut self, calendar: confidant_core::calendar::ServiceCalendar) -> Service {
+        self.calendar = calendar;
+        self
+    }
+
+    pub fn calendar(&self) -> &confidant_core::calendar::ServiceCalendar {
+        &self.calendar
+    }
+
+    /// Today in the service's time zone.
+    pub fn local_today(&self) -> Result<CivilDate> {
+        self.local_date(Timestamp(confidant_store::now_micros()))
+    }
+
+    /// The date `at` fell on in the service's time zone.
+    pub fn local_date(&self, at: Timestamp) -> Result<CivilDate> {
+        self.calendar
+            .local_date(at)
+            .map_err(|e| ServiceError::Refused(e.to_string()))
     }
 
     /// The store, for the commands that are plain record operations.

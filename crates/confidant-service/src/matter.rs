@@ -335,7 +335,7 @@ impl MatterState {
                         s.delivered.push(p.to_owned());
                     }
                 }
-                StepKind::Amended | StepKind::Closed => {}
+                StepKind::Amended | StepKind::Closed | StepKind::SubjectAccess => {}
             }
         }
         Ok(s)

@@ -196,7 +196,7 @@ fn norm(s: &str) -> String {
 }
 
 /// Whether a detected span is one of the subject's own identifiers.
-fn is_subject(kind: EntityType, text: &str, subject: &Client) -> bool {
+pub(crate) fn is_subject(kind: EntityType, text: &str, subject: &Client) -> bool {
     let n = norm(text);
     if n.is_empty() {
         return false;
@@ -232,7 +232,7 @@ fn is_subject(kind: EntityType, text: &str, subject: &Client) -> bool {
     }
 }
 
-fn known_for(subject: &Client, others: &[Client]) -> Known {
+pub(crate) fn known_for(subject: &Client, others: &[Client]) -> Known {
     Known {
         client: Some(KnownPerson {
             name: Some(subject.name.clone()),
@@ -282,7 +282,7 @@ fn chars_slice(s: &str, start: usize, end: usize) -> String {
         .collect()
 }
 
-fn seal_age(to: &DeliverTo, plain: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn seal_age(to: &DeliverTo, plain: &[u8]) -> Result<Vec<u8>> {
     let io = |e: std::io::Error| ServiceError::Io(e.kind().to_string());
     let enc = match to {
         DeliverTo::AgeRecipient(r) => {
@@ -310,7 +310,7 @@ fn parse_age_recipient(r: &str) -> Result<age::x25519::Recipient> {
     })
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |e: std::io::Error| ServiceError::Io(e.kind().to_string());
     let mut f = std::fs::File::create(path).map_err(io)?;
     f.write_all(bytes).map_err(io)?;

@@ -77,6 +77,23 @@ matter_ops!(pg_matters, pg_ops, sqlx::Postgres);
 
 mod matters_api;
 
+/// Retention listings and the access log (`retention.rs`), compiled per
+/// backend like `ops.rs`.
+macro_rules! retention_ops {
+    ($name:ident, $db:ty) => {
+        pub(crate) mod $name {
+            use super::*;
+            use crate::retention_model::*;
+            type Db = $db;
+            include!("retention.rs");
+        }
+    };
+}
+retention_ops!(sqlite_retention, sqlx::Sqlite);
+retention_ops!(pg_retention, sqlx::Postgres);
+
+mod retention_api;
+
 /// Which database holds the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

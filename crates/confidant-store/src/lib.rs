@@ -25,6 +25,7 @@ mod committer;
 mod error;
 mod keys;
 mod matter_model;
+mod retention_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
@@ -38,6 +39,7 @@ pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
 };
+pub use retention_model::{AccessEntry, ClientActivity};
 
 /// Re-exported so that tests and tools can reach the database directly
 /// (the tamper tests do) without pinning their own sqlx version.

@@ -24,6 +24,8 @@ pub enum StepKind {
     /// A package delivered (with its row in the accounting of disclosures).
     PackageDelivered,
     Closed,
+    /// A step on a subject access request (the body says which).
+    SubjectAccess,
 }
 
 impl StepKind {
@@ -35,6 +37,7 @@ impl StepKind {
         StepKind::PackageBuilt,
         StepKind::PackageDelivered,
         StepKind::Closed,
+        StepKind::SubjectAccess,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl StepKind {
             StepKind::PackageBuilt => "package-built",
             StepKind::PackageDelivered => "package-delivered",
             StepKind::Closed => "closed",
+            StepKind::SubjectAccess => "subject-access",
         }
     }
 
@@ -59,6 +63,7 @@ impl StepKind {
             StepKind::PackageBuilt => Action::PackageBuild,
             StepKind::PackageDelivered => Action::PackageDeliver,
             StepKind::Closed => Action::MatterClose,
+            StepKind::SubjectAccess => Action::SarStep,
         }
     }
 }

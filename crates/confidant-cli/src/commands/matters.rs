@@ -348,7 +348,7 @@ fn id_line(json: bool, key: &str, id: &str) -> anyhow::Result<()> {
 /// The application layer over the opened store, and the authenticated
 /// actor: a registered practitioner named by `$CONFIDANT_ACTOR`, checked
 /// against the store, or the local operator account.
-async fn service(global: &GlobalOpts) -> anyhow::Result<(Service, String)> {
+pub(crate) async fn service(global: &GlobalOpts) -> anyhow::Result<(Service, String)> {
     super::store::harden_process();
     let store = open(global).await?;
     match super::store::actor(Some(&store)).await {

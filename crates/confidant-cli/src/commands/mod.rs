@@ -7,6 +7,7 @@ pub mod access;
 pub mod deid;
 pub mod matters;
 pub mod policy;
+pub mod sar;
 pub mod serve;
 pub mod store;
 
@@ -63,6 +64,8 @@ pub enum Command {
     /// Start the server (JSON API) on 127.0.0.1:8080, creating the embedded
     /// store on first run.
     Serve(serve::ServeArgs),
+    #[command(flatten)]
+    Sar(sar::SarTopCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -73,5 +76,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
         Command::Serve(a) => serve::run(global, a),
+        Command::Sar(c) => sar::run(global, c),
     }
 }

@@ -77,6 +77,12 @@ pub enum ClientCommand {
     },
     /// Show the stored destruction certificate(s) of a destroyed client.
     Certificate { client_id: String },
+    /// Who accessed the client's record: who, when, what (audit log).
+    AccessLog {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The client's accounting of disclosures (every package delivered).
     Disclosures {
         client_id: String,
@@ -410,6 +416,9 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     }
     // Commands that live in the application layer open it themselves.
     match command {
+        StoreCommand::Client(ClientCommand::AccessLog { client_id, json }) => {
+            return super::sar::access_log(global, &client_id, json).await;
+        }
         StoreCommand::Client(ClientCommand::Disclosures { client_id, json }) => {
             return super::matters::client_disclosures(global, &client_id, json).await;
         }
@@ -559,7 +568,9 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
                 return Ok(ExitCode::from(1));
             }
         }
-        ClientCommand::Disclosures { .. } | ClientCommand::Flags { .. } => {
+        ClientCommand::Disclosures { .. }
+        | ClientCommand::AccessLog { .. }
+        | ClientCommand::Flags { .. } => {
             bail!("internal: dispatched to the application layer")
         }
     }
