@@ -1,0 +1,69 @@
+//! Floors on the independently written held-out sets
+//! (`tests/data/heldout-independent/`, see its README): written by someone
+//! who never read the engine, not tuned on when added. The floors sit just
+//! below the scores measured when they were added, so a change that
+//! generalises worse fails here. They are far below issue 10's targets
+//! (recall 0.98 hand-written, 0.99 synthetic, 0.95 upper-case clinical):
+//! raise them as the engine improves, without tuning on these files.
+
+#![allow(clippy::unwrap_used)]
+
+use confidant_deid::Known;
+use confidant_deid::eval::{GoldSpan, Report, Scorer};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Line {
+    text: String,
+    #[serde(default)]
+    known: Option<Known>,
+    #[serde(default)]
+    spans: Vec<GoldSpan>,
+}
+
+fn score(data: &str, min_docs: usize) -> Report {
+    let mut s = Scorer::new();
+    let mut n = 0;
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        let l: Line = serde_json::from_str(line).unwrap();
+        let pred: Vec<(usize, usize)> = confidant_deid::detect(&l.text, l.known.as_ref())
+            .into_iter()
+            .map(|s| (s.start, s.end))
+            .collect();
+        s.add(&l.text, &l.spans, &pred);
+        n += 1;
+    }
+    assert!(n >= min_docs, "set has {n} documents");
+    // Missed words are not printed: the set stays held out.
+    s.finish(0)
+}
+
+fn floors(name: &str, r: &Report, recall: f64, precision: f64) {
+    assert!(r.recall >= recall, "{name}: recall {:.4} < {recall}", r.recall);
+    assert!(
+        r.precision >= precision,
+        "{name}: precision {:.4} < {precision}",
+        r.precision
+    );
+}
+
+#[test]
+fn realistic_hand_written_documents() {
+    let r = score(include_str!("data/heldout-independent/realistic.jsonl"), 100);
+    // Measured when added: 0.8876 / 0.9496.
+    floors("realistic", &r, 0.88, 0.945);
+}
+
+#[test]
+fn upper_case_clinical_notes_without_known() {
+    let r = score(include_str!("data/heldout-independent/clinical-upper.jsonl"), 40);
+    // Measured when added: 0.7176 / 0.9422.
+    floors("clinical-upper", &r, 0.71, 0.935);
+}
+
+#[test]
+fn synthetic_notes_from_other_templates() {
+    let r = score(include_str!("data/heldout-independent/synthetic.jsonl"), 60);
+    // Measured when added: 0.9244 / 0.9687.
+    floors("synthetic", &r, 0.92, 0.965);
+}
