@@ -39,7 +39,11 @@ fn score(data: &str, min_docs: usize) -> Report {
 }
 
 fn floors(name: &str, r: &Report, recall: f64, precision: f64) {
-    assert!(r.recall >= recall, "{name}: recall {:.4} < {recall}", r.recall);
+    assert!(
+        r.recall >= recall,
+        "{name}: recall {:.4} < {recall}",
+        r.recall
+    );
     assert!(
         r.precision >= precision,
         "{name}: precision {:.4} < {precision}",
@@ -49,14 +53,20 @@ fn floors(name: &str, r: &Report, recall: f64, precision: f64) {
 
 #[test]
 fn realistic_hand_written_documents() {
-    let r = score(include_str!("data/heldout-independent/realistic.jsonl"), 100);
+    let r = score(
+        include_str!("data/heldout-independent/realistic.jsonl"),
+        100,
+    );
     // Measured when added: 0.8876 / 0.9496.
     floors("realistic", &r, 0.88, 0.945);
 }
 
 #[test]
 fn upper_case_clinical_notes_without_known() {
-    let r = score(include_str!("data/heldout-independent/clinical-upper.jsonl"), 40);
+    let r = score(
+        include_str!("data/heldout-independent/clinical-upper.jsonl"),
+        40,
+    );
     // Measured when added: 0.7176 / 0.9422.
     floors("clinical-upper", &r, 0.71, 0.935);
 }
