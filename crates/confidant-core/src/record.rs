@@ -28,6 +28,9 @@ pub enum FieldError {
     Empty { field: &'static str },
     #[error("invalid timestamp for {field} (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")]
     InvalidTimestamp { field: &'static str },
+    /// Fields that are each valid but contradict one another.
+    #[error("inconsistent record: {rule}")]
+    Inconsistent { rule: &'static str },
 }
 
 // ---------------------------------------------------------------- dates

@@ -27,6 +27,7 @@ use confidant_core::record::{
     HoldReason, LegalHold, NewClient, NewConsent, NewNote, NhsNumber, Note, Practitioner, Role,
     Timestamp,
 };
+use confidant_core::vocab::ConsentStatus;
 use confidant_crypto::{
     AuditSigningKey, AuditVerifyingKey, DataKey, KeyFileLock, KeyRing, MasterKey, SecretString,
     seal,
@@ -51,6 +52,7 @@ macro_rules! backend_ops {
             type Db = $db;
             include!("ops.rs");
             include!("ops_keys.rs");
+            include!("ops_integrity.rs");
         }
     };
 }
@@ -537,6 +539,18 @@ impl Store {
                 store.keys.signer = None;
             }
         }
+        // Schema 5: rows written in the old format (plaintext metadata,
+        // unauthenticated rows) are sealed and authenticated now, in one
+        // transaction; a store that cannot be written stays unreadable
+        // ("upgrade pending") rather than be read unauthenticated.
+        if dispatch_once!(store.read_records_format())? {
+            store
+                .keys
+                .records_sealed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            dispatch_once!(store.upgrade_records("system:upgrade"))?;
+        }
         store.prune_dead_generations().await;
         Ok(store)
     }
@@ -752,11 +766,23 @@ impl Store {
         dispatch!(self.release_hold(actor, id))
     }
 
+    /// A client's legal holds, each checked (MAC, seal) with the client's
+    /// digest. Not audited here: callers record `legal_hold.list`.
     pub async fn list_holds(&self, client: &ClientId) -> Result<Vec<LegalHold>> {
-        match &self.db {
-            Db::Sqlite(p) => sqlite_ops::list_holds(p, client).await,
-            Db::Postgres(p) => pg_ops::list_holds(p, client).await,
-        }
+        dispatch_once!(self.list_holds(client))
+    }
+
+    /// Checks every stored row end to end: each row's MAC and sealed
+    /// metadata, each note's and case's links against its sealed party
+    /// list, each client's digest, links pointing at nothing, and the store
+    /// manifest against its Ed25519 signature bound to the audit
+    /// checkpoint. `Err(Tampered { table, row })` or `Err(ManifestInvalid)`
+    /// names what is wrong; audited as `store.verify` when it passes.
+    pub async fn verify_store(&self, actor: &str) -> Result<crate::integrity::StoreSummary> {
+        let summary = dispatch_once!(self.verify_store())?;
+        self.record_event(actor, Action::StoreVerify, Vec::new())
+            .await?;
+        Ok(summary)
     }
 
     /// Destroys the client's record irrecoverably and returns the stored,

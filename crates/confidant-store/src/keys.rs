@@ -18,6 +18,15 @@ use std::sync::{Arc, RwLock};
 pub(crate) struct Keys {
     pub(crate) blind: BlindIndexKey,
     pub(crate) audit: AuditKey,
+    /// Keyed link digests (case and note parties).
+    pub(crate) links: AuditKey,
+    /// Row MACs, client digests, the store manifest.
+    pub(crate) records: AuditKey,
+    /// Seals each case's list of parties.
+    pub(crate) case_parties: DataKey,
+    /// The database's rows are in the sealed, authenticated format
+    /// (`meta.records_format = 2`): a missing manifest is then tampering.
+    pub(crate) records_sealed: std::sync::atomic::AtomicBool,
     /// The KEKs as last read from the key file; replaced, never edited.
     ring: RwLock<Arc<KeyRing>>,
     /// The KEK generation the database wraps under, as last seen under the
@@ -43,9 +52,16 @@ impl Keys {
         // the derived subkeys are separate keys, not copies of it.
         let blind = ring.master().blind_index_key();
         let audit = ring.master().audit_key();
+        let links = ring.master().link_key();
+        let records = ring.master().record_mac_key();
+        let case_parties = ring.master().case_parties_key();
         Keys {
             blind,
             audit,
+            links,
+            records,
+            case_parties,
+            records_sealed: std::sync::atomic::AtomicBool::new(false),
             ring: RwLock::new(Arc::new(ring)),
             generation: AtomicU32::new(0),
             signer,
@@ -87,6 +103,10 @@ impl Keys {
             Ok(mut v) => *v = key,
             Err(poisoned) => *poisoned.into_inner() = key,
         }
+    }
+
+    pub(crate) fn records_sealed(&self) -> bool {
+        self.records_sealed.load(Ordering::SeqCst)
     }
 
     pub(crate) fn generation(&self) -> u32 {
@@ -301,6 +321,8 @@ pub(crate) struct SealedClient {
     pub(crate) address: Option<Vec<u8>>,
     pub(crate) postcode: Option<Vec<u8>>,
     pub(crate) nhs_number: Option<Vec<u8>>,
+    /// The flags, sealed (`meta_ct`).
+    pub(crate) meta: Vec<u8>,
     /// Blind-index digests: (kind, HMAC).
     pub(crate) index: Vec<(&'static str, [u8; 32])>,
 }
@@ -343,6 +365,13 @@ impl SealedClient {
                 .nhs_number
                 .as_ref()
                 .map(|n| s("nhs_number_ct", n.as_str())),
+            meta: crate::integrity::seal_meta(
+                &key,
+                "clients",
+                id.as_str(),
+                id.as_str(),
+                &crate::integrity::flags_meta(&c.flags),
+            ),
             index,
             id,
             created_at: now_micros(),

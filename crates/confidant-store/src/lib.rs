@@ -23,6 +23,7 @@ mod backend;
 mod certificate;
 mod committer;
 mod error;
+mod integrity;
 mod keys;
 mod matter_model;
 mod retention_model;
@@ -35,6 +36,7 @@ pub use confidant_audit::SignedHead;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
+pub use integrity::StoreSummary;
 pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
