@@ -927,8 +927,9 @@ fn nothing_identifying_is_stored_in_plaintext_and_moved_ciphertext_fails() {
                 assert!(!contains(&file, secret.as_bytes()) && !contains(&wal, secret.as_bytes()));
             }
         }
-        // Moving A's note ciphertext onto B's note: the AAD (row, client) no
-        // longer matches, so reading B's notes fails rather than showing it.
+        // Moving A's note ciphertext onto B's note: the row's MAC (and the
+        // AAD: row, client) no longer matches, so reading B's notes fails,
+        // naming the row, rather than showing it.
         env.exec(&format!(
             "UPDATE notes SET text_ct = (SELECT text_ct FROM notes WHERE client_id = '{a}') WHERE client_id = '{b}'"
         ));
@@ -940,7 +941,7 @@ fn nothing_identifying_is_stored_in_plaintext_and_moved_ciphertext_fails() {
             env.name
         );
         assert!(
-            stderr(&out).contains("decryption failed"),
+            stderr(&out).contains("record tampered: notes note_"),
             "{}",
             stderr(&out)
         );
@@ -1160,12 +1161,16 @@ fn destruction_removes_every_row_on_every_backend() {
             "consents WHERE client_id",
             "legal_holds WHERE client_id",
             "client_index WHERE client_id",
-            "note_parties WHERE client_id",
+            "client_digests WHERE client_id",
         ] {
             let n = env.count(&format!("SELECT COUNT(*) AS n FROM {table} = '{c}'"));
             assert_eq!(n, 0, "[{}] rows left in {table}", env.name);
         }
+        // Links hold keyed digests, not client ids: the client's were the
+        // only ones.
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM note_parties"), 0);
         assert!(env.run(&["audit", "verify"]).status.success());
+        assert!(env.run(&["store", "verify"]).status.success());
     }
 }
 

@@ -47,6 +47,9 @@ pub enum StoreCommand {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check the stored records themselves (rows, links, digests, manifest).
+    #[command(name = "store", subcommand)]
+    StoreCheck(StoreCheckCommand),
     /// Measure the store (see docs/store-benchmarks.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -235,6 +238,22 @@ pub enum HoldCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StoreCheckCommand {
+    /// Check every stored row end to end: each row's MAC and sealed
+    /// metadata, every case and note link, every client's digest, and the
+    /// store manifest signed with the audit checkpoint. Prints
+    /// `ok N clients, M rows`, or `tampered: record tampered: TABLE ROW_ID`
+    /// (ids only, never content) and exits 1. Run `audit verify` too: the
+    /// two check different things.
+    Verify {
+        /// One JSON object on stdout: {"ok", "clients", "rows"} or
+        /// {"ok": false, "problem"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the whole audit log: prints `ok N entries` and the signed
     /// head (keep it elsewhere), or what is wrong and exits 1.
@@ -414,6 +433,9 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     if let StoreCommand::Audit(c) = command {
         return audit(global, c).await;
     }
+    if let StoreCommand::StoreCheck(StoreCheckCommand::Verify { json }) = command {
+        return store_verify(global, json).await;
+    }
     // Commands that live in the application layer open it themselves.
     match command {
         StoreCommand::Client(ClientCommand::AccessLog { client_id, json }) => {
@@ -466,9 +488,10 @@ async fn run_on_store(
         StoreCommand::Note(c) => note(&store, &actor, c).await,
         StoreCommand::Consent(c) => consent(&store, &actor, c).await,
         StoreCommand::Hold(c) => hold(&store, &actor, c).await,
-        StoreCommand::Init { .. } | StoreCommand::Audit(_) | StoreCommand::Bench(_) => {
-            Err(anyhow::anyhow!("internal: dispatched above"))
-        }
+        StoreCommand::Init { .. }
+        | StoreCommand::Audit(_)
+        | StoreCommand::StoreCheck(_)
+        | StoreCommand::Bench(_) => Err(anyhow::anyhow!("internal: dispatched above")),
     };
     if let Some(problem) = store.take_witness_error() {
         eprintln!("warning: {problem}");
@@ -826,6 +849,55 @@ async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant store verify`: exit 0 when every row, link, digest and the
+/// manifest verify; 1 naming the table and row id of what does not.
+async fn store_verify(global: &super::GlobalOpts, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open(global).await?;
+    let actor = match actor(Some(&store)).await {
+        Ok(a) => a,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    let verdict = store.verify_store(&actor).await;
+    store.close().await;
+    let verdict = match verdict {
+        Ok(summary) => Ok(summary),
+        Err(
+            e @ (confidant_store::StoreError::Tampered { .. }
+            | confidant_store::StoreError::ManifestInvalid
+            | confidant_store::StoreError::AuditCheckpointInvalid
+            | confidant_store::StoreError::AuditTampered),
+        ) => Err(e.to_string()),
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        let (value, code) = match &verdict {
+            Ok(s) => (
+                serde_json::json!({"ok": true, "clients": s.clients, "rows": s.rows}),
+                ExitCode::SUCCESS,
+            ),
+            Err(problem) => (
+                serde_json::json!({"ok": false, "problem": problem}),
+                ExitCode::from(1),
+            ),
+        };
+        print_json(&value)?;
+        return Ok(code);
+    }
+    match verdict {
+        Ok(s) => {
+            println!("ok {} clients, {} rows", s.clients, s.rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            println!("tampered: {problem}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<ExitCode> {
