@@ -114,6 +114,9 @@ pub struct StoreConfig {
     pub audit_signing_key: Option<PathBuf>,
     /// A file on another volume that receives every new signed head.
     pub audit_witness: Option<PathBuf>,
+    /// The cap on a note's text in bytes (default
+    /// `confidant_core::record::DEFAULT_MAX_NOTE_BYTES`).
+    pub max_note_bytes: Option<usize>,
 }
 
 // The URL may carry a password: never print it.
@@ -124,6 +127,7 @@ impl std::fmt::Debug for StoreConfig {
             .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
             .field("audit_signing_key", &self.audit_signing_key)
             .field("audit_witness", &self.audit_witness)
+            .field("max_note_bytes", &self.max_note_bytes)
             .finish()
     }
 }
@@ -135,7 +139,14 @@ impl StoreConfig {
             database_url,
             audit_signing_key: None,
             audit_witness: None,
+            max_note_bytes: None,
         }
+    }
+
+    /// Caps a note's text at `max` bytes (`--max-note-bytes`).
+    pub fn with_max_note_bytes(mut self, max: Option<usize>) -> StoreConfig {
+        self.max_note_bytes = max;
+        self
     }
 
     /// Where the signing key lives (`--audit-signing-key`).
@@ -448,6 +459,9 @@ impl Store {
     ) -> Store {
         let mut keys = Keys::with_ring(ring, signer, cfg.data_dir.clone());
         keys.signer_path = cfg.signing_key_path();
+        if let Some(max) = cfg.max_note_bytes {
+            keys.max_note_bytes = max;
+        }
         Store {
             db,
             keys,
@@ -728,6 +742,13 @@ impl Store {
     /// Writes many notes in one transaction: one durable commit for the batch.
     pub async fn add_notes(&self, actor: &str, notes: &[NewNote]) -> Result<Vec<NoteId>> {
         dispatch!(self.add_notes(actor, notes))
+    }
+
+    /// Checks a whole batch of notes (text, size cap, and that every
+    /// client, party, case and author exists) without writing anything, so
+    /// a batch committed in chunks is refused before its first commit.
+    pub async fn check_notes(&self, notes: &[NewNote]) -> Result<()> {
+        dispatch_once!(self.check_notes(notes))
     }
 
     pub async fn list_notes(&self, actor: &str, client: &ClientId) -> Result<Vec<Note>> {

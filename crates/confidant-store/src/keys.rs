@@ -40,6 +40,8 @@ pub(crate) struct Keys {
     pub(crate) data_dir: PathBuf,
     /// Where the signing key was looked for (named in errors).
     pub(crate) signer_path: PathBuf,
+    /// The cap on a note's text (bytes).
+    pub(crate) max_note_bytes: usize,
 }
 
 impl Keys {
@@ -68,6 +70,7 @@ impl Keys {
             verifying: RwLock::new(None),
             data_dir,
             signer_path: PathBuf::new(),
+            max_note_bytes: confidant_core::record::DEFAULT_MAX_NOTE_BYTES,
         }
     }
 
@@ -329,9 +332,7 @@ pub(crate) struct SealedClient {
 
 impl SealedClient {
     pub(crate) fn seal(keys: &Keys, c: &NewClient) -> Result<SealedClient> {
-        if c.name.trim().is_empty() {
-            return Err(confidant_core::record::FieldError::Empty { field: "name" }.into());
-        }
+        c.validate(confidant_core::record::CivilDate::today_utc())?;
         let id = ClientId::from_bytes(new_id_bytes());
         let key = DataKey::generate();
         let wrapped_key = keys.wrap(id.as_str(), &key)?;

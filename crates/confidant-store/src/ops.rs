@@ -579,10 +579,9 @@ pub(crate) async fn add_notes(
     actor: &str,
     notes: &[NewNote],
 ) -> Result<Vec<NoteId>> {
-    for n in notes {
-        if n.text.trim().is_empty() {
-            return Err(FieldError::Empty { field: "note text" }.into());
-        }
+    match notes {
+        [one] => one.validate(keys.max_note_bytes)?,
+        _ => confidant_core::record::validate_notes(notes, keys.max_note_bytes)?,
     }
     if notes.is_empty() {
         return Ok(Vec::new());
@@ -590,46 +589,7 @@ pub(crate) async fn add_notes(
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let mut key_cache: HashMap<String, DataKey> = HashMap::new();
-    let mut known: HashSet<String> = HashSet::new();
-    for n in notes {
-        if !key_cache.contains_key(n.client_id.as_str()) {
-            let key = client_key(&mut tx, keys, &n.client_id).await?;
-            key_cache.insert(n.client_id.to_string(), key);
-        }
-        for p in &n.parties {
-            if !key_cache.contains_key(p.as_str())
-                && known.insert(p.to_string())
-                && !client_exists(&mut tx, p).await?
-            {
-                return Err(StoreError::UnknownClient);
-            }
-        }
-        if let Some(case) = &n.case_id
-            && known.insert(case.to_string())
-            && !exists(
-                &mut tx,
-                "SELECT 1 AS one FROM cases WHERE id = $1",
-                case.as_str(),
-            )
-            .await?
-        {
-            return Err(StoreError::UnknownRecord { kind: "case" });
-        }
-        if let Some(author) = &n.author
-            && known.insert(author.to_string())
-            && !exists(
-                &mut tx,
-                "SELECT 1 AS one FROM practitioners WHERE id = $1",
-                author.as_str(),
-            )
-            .await?
-        {
-            return Err(StoreError::UnknownRecord {
-                kind: "practitioner",
-            });
-        }
-    }
+    let key_cache = check_note_refs(&mut tx, keys, notes).await?;
     struct Row<'a> {
         id: NoteId,
         note: &'a NewNote,
@@ -746,6 +706,60 @@ pub(crate) async fn add_notes(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The owners' data keys of a batch of notes, after checking that every
+/// client, party, case and author it names exists.
+async fn check_note_refs(
+    conn: &mut Conn,
+    keys: &Keys,
+    notes: &[NewNote],
+) -> Result<HashMap<String, DataKey>> {
+    let mut key_cache: HashMap<String, DataKey> = HashMap::new();
+    let mut known: HashSet<String> = HashSet::new();
+    for n in notes {
+        if !key_cache.contains_key(n.client_id.as_str()) {
+            let key = client_key(conn, keys, &n.client_id).await?;
+            key_cache.insert(n.client_id.to_string(), key);
+        }
+        for p in &n.parties {
+            if !key_cache.contains_key(p.as_str())
+                && known.insert(p.to_string())
+                && !client_exists(conn, p).await?
+            {
+                return Err(StoreError::UnknownClient);
+            }
+        }
+        if let Some(case) = &n.case_id
+            && known.insert(case.to_string())
+            && !exists(conn, "SELECT 1 AS one FROM cases WHERE id = $1", case.as_str()).await?
+        {
+            return Err(StoreError::UnknownRecord { kind: "case" });
+        }
+        if let Some(author) = &n.author
+            && known.insert(author.to_string())
+            && !exists(
+                conn,
+                "SELECT 1 AS one FROM practitioners WHERE id = $1",
+                author.as_str(),
+            )
+            .await?
+        {
+            return Err(StoreError::UnknownRecord {
+                kind: "practitioner",
+            });
+        }
+    }
+    Ok(key_cache)
+}
+
+/// A whole batch checked, nothing written (`Store::check_notes`).
+pub(crate) async fn check_notes(pool: &Pool, keys: &Keys, notes: &[NewNote]) -> Result<()> {
+    confidant_core::record::validate_notes(notes, keys.max_note_bytes)?;
+    let mut conn = pool.begin().await?;
+    check_note_refs(&mut conn, keys, notes).await?;
+    conn.rollback().await?;
+    Ok(())
+}
+
 /// The client's notes (those sealed under their key), oldest first. The read
 /// is audited in the same transaction: entries name the client and every
 /// note id returned, at most `READ_IDS_PER_ENTRY` note ids per entry.
@@ -831,6 +845,7 @@ pub(crate) async fn add_consent(
     actor: &str,
     c: &NewConsent,
 ) -> Result<ConsentId> {
+    c.validate()?;
     let id = ConsentId::from_bytes(new_id_bytes());
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;

@@ -318,9 +318,9 @@ pub enum CaseCommand {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    // The one terminal filter for store content (`super::terminal_safe_json`).
+    let json = serde_json::to_string_pretty(v)?;
+    println!("{}", super::terminal_safe_json(&json));
     Ok(())
 }
 

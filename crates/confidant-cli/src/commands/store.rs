@@ -369,6 +369,7 @@ pub(crate) fn config(global: &super::GlobalOpts) -> StoreConfig {
     StoreConfig::new(global.data.clone(), global.database_url.clone())
         .with_audit_signing_key(global.audit_signing_key.clone())
         .with_audit_witness(global.audit_witness.clone())
+        .with_max_note_bytes(global.max_note_bytes)
 }
 
 pub(crate) fn runtime() -> anyhow::Result<confidant_store::tokio::runtime::Runtime> {
@@ -397,9 +398,9 @@ fn parse_client(s: &str) -> anyhow::Result<ClientId> {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(v)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    writeln!(out, "{}", super::terminal_safe_json(&json))?;
     Ok(())
 }
 
@@ -541,7 +542,7 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
             } else {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "id: {}", c.id)?;
-                writeln!(out, "name: {}", c.name)?;
+                writeln!(out, "name: {}", super::terminal_safe(&c.name, false))?;
                 if let Some(d) = c.date_of_birth {
                     writeln!(out, "date of birth: {d}")?;
                 }
@@ -552,7 +553,7 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
                     ("postcode", &c.postcode),
                 ] {
                     if let Some(v) = v {
-                        writeln!(out, "{label}: {v}")?;
+                        writeln!(out, "{label}: {}", super::terminal_safe(v, false))?;
                     }
                 }
                 if let Some(n) = &c.nhs_number {
@@ -696,6 +697,10 @@ async fn note(store: &Store, actor: &str, c: NoteCommand) -> anyhow::Result<Exit
             if let Some(path) = batch {
                 // Parse the whole batch first: malformed input writes nothing.
                 let notes = read_batch(&path, &client)?;
+                // ... and check all of it (text, size, every id it names)
+                // before the first chunk commits: a bad note anywhere in
+                // the batch writes nothing.
+                store.check_notes(&notes).await?;
                 let mut out = std::io::stdout().lock();
                 for part in notes.chunks(chunk.max(1)) {
                     let ids = store.add_notes(actor, part).await?;
@@ -742,7 +747,7 @@ async fn note(store: &Store, actor: &str, c: NoteCommand) -> anyhow::Result<Exit
                 let mut out = std::io::stdout().lock();
                 for n in &notes {
                     writeln!(out, "{}  {}", n.id, n.created_at)?;
-                    writeln!(out, "{}", n.text.trim_end())?;
+                    writeln!(out, "{}", super::terminal_safe(n.text.trim_end(), true))?;
                     writeln!(out)?;
                 }
             }
