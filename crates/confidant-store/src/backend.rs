@@ -17,7 +17,7 @@ use crate::certificate::{
 use crate::error::{Result, StoreError, io_error};
 use crate::keys::{
     Keys, SealedClient, aad, chain_at, checkpoint_from_parts, draft, entry_from_parts,
-    new_id_bytes, now_micros, open_text, seq_to_i64,
+    new_id_bytes, now_micros, open_text, open_text_padded, seal_padded, seq_to_i64,
 };
 use confidant_audit::SignedHead;
 use confidant_audit::{Action, Chain, Entry, EntryDraft, Verifier, VerifyError};

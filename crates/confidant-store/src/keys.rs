@@ -239,6 +239,51 @@ pub(crate) fn open_text(
     })
 }
 
+/// The AAD column of a padded short field (schema 5): distinct from the
+/// unpadded column name, so a reader knows which format it opened.
+fn padded_column(column: &str) -> String {
+    format!("{column}:padded")
+}
+
+/// Seals a short field (a name, a contact detail) padded to its size bucket
+/// (`integrity::pad`), so its ciphertext length says only the bucket.
+pub(crate) fn seal_padded(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    row_id: &str,
+    client_id: &str,
+    value: &str,
+) -> Vec<u8> {
+    let col = padded_column(column);
+    let plain = zeroize::Zeroizing::new(crate::integrity::pad(value.as_bytes()));
+    seal(key, &aad(table, &col, row_id, client_id), &plain)
+}
+
+/// Opens a short field sealed padded, or unpadded by schema 4 (which the
+/// AAD tells apart: a padded value never opens under the plain column).
+pub(crate) fn open_text_padded(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    row_id: &str,
+    client_id: &str,
+    sealed: &[u8],
+) -> Result<String> {
+    let col = padded_column(column);
+    match open(key, &aad(table, &col, row_id, client_id), sealed) {
+        Ok(plain) => {
+            let value = crate::integrity::unpad(&plain).ok_or(StoreError::Corrupt {
+                what: "sealed field padding",
+            })?;
+            String::from_utf8(value.to_vec()).map_err(|_| StoreError::Corrupt {
+                what: "sealed text is not utf-8",
+            })
+        }
+        Err(_) => open_text(key, table, column, row_id, client_id, sealed),
+    }
+}
+
 pub(crate) fn draft(actor: &str, action: Action, record_ids: Vec<String>) -> EntryDraft {
     EntryDraft {
         at_unix_micros: now_micros(),
@@ -336,13 +381,7 @@ impl SealedClient {
         let id = ClientId::from_bytes(new_id_bytes());
         let key = DataKey::generate();
         let wrapped_key = keys.wrap(id.as_str(), &key)?;
-        let s = |col: &str, v: &str| {
-            seal(
-                &key,
-                &aad("clients", col, id.as_str(), id.as_str()),
-                v.as_bytes(),
-            )
-        };
+        let s = |col: &str, v: &str| seal_padded(&key, "clients", col, id.as_str(), id.as_str(), v);
         let opt = |col: &str, v: &Option<String>| {
             v.as_deref()
                 .filter(|v| !v.trim().is_empty())

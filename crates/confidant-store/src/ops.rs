@@ -280,7 +280,7 @@ pub(crate) async fn get_client(
     let flags = client_flags(keys, &key, &row)?;
     let open_col = |col: &'static str| -> Result<Option<String>> {
         let ct: Option<Vec<u8>> = row.try_get(col)?;
-        ct.map(|ct| open_text(&key, "clients", col, id.as_str(), id.as_str(), &ct))
+        ct.map(|ct| open_text_padded(&key, "clients", col, id.as_str(), id.as_str(), &ct))
             .transpose()
     };
     let name = open_col("name_ct")?.ok_or(StoreError::Corrupt {
@@ -410,11 +410,7 @@ pub(crate) async fn add_practitioner(
     let id = PractitionerId::from_bytes(new_id_bytes());
     let key = DataKey::generate();
     let wrapped = keys.wrap(id.as_str(), &key)?;
-    let name_ct = seal(
-        &key,
-        &aad("practitioners", "name_ct", id.as_str(), id.as_str()),
-        name.as_bytes(),
-    );
+    let name_ct = seal_padded(&key, "practitioners", "name_ct", id.as_str(), id.as_str(), name);
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
@@ -467,7 +463,7 @@ pub(crate) async fn get_practitioner(
             kind: "practitioner",
         })?;
     let ct: Vec<u8> = row.try_get("name_ct")?;
-    let name = open_text(
+    let name = open_text_padded(
         &key,
         "practitioners",
         "name_ct",

@@ -632,3 +632,46 @@ fn a_replayed_earlier_state_of_a_client_fails_verification() {
         }
     });
 }
+
+#[test]
+fn ciphertext_lengths_reveal_only_the_size_bucket() {
+    tokio_rt().block_on(async {
+        for t in targets().await {
+            let store = fresh(&t).await;
+            let mut ids = Vec::new();
+            for (name, email) in [
+                ("Al Bo", "a@b.cy"),
+                ("Bartholomew Fitzwilliam", "bartholomew.fitz@example.org"),
+            ] {
+                let mut c = client(name);
+                c.email = Some(email.into());
+                ids.push(store.add_client("admin", &c).await.unwrap());
+            }
+            for col in ["name_ct", "email_ct", "meta_ct"] {
+                let q = format!("SELECT COUNT(DISTINCT length({col})) FROM clients");
+                assert_eq!(count(&t.cfg, &q).await, 1, "{col} lengths differ");
+            }
+            for (id, name) in ids.iter().zip(["Al Bo", "Bartholomew Fitzwilliam"]) {
+                assert_eq!(store.get_client("admin", id).await.unwrap().name, name);
+            }
+            // Consents of any purpose and status seal to one length.
+            store
+                .add_consent("admin", &consent(&ids[0], ConsentStatus::Given))
+                .await
+                .unwrap();
+            let mut other = consent(&ids[0], ConsentStatus::NotAsked);
+            other.purpose = ConsentPurpose::ReleaseToRequester;
+            other.given_at = None;
+            store.add_consent("admin", &other).await.unwrap();
+            assert_eq!(
+                count(
+                    &t.cfg,
+                    "SELECT COUNT(DISTINCT length(meta_ct)) FROM consents"
+                )
+                .await,
+                1
+            );
+            store.close().await;
+        }
+    });
+}
