@@ -357,6 +357,47 @@ pub(crate) fn entry_from_parts(
     })
 }
 
+/// The blind-index kind of name buckets (schema 5).
+pub(crate) const NAME_BUCKET_KIND: &str = "name-b8";
+
+/// The bucket of a normalised name or name part: the first byte of its
+/// HMAC. 256 buckets: a lookup returns every client with a name or part in
+/// the bucket, and the store confirms each candidate by decrypting its
+/// name, so the index alone never says that two clients share a name part.
+pub(crate) fn name_bucket(keys: &Keys, value: &str) -> Vec<u8> {
+    keys.blind.index(NAME_BUCKET_KIND, value)[..1].to_vec()
+}
+
+/// A client's blind-index rows: one bucket for the full name and one per
+/// distinct part (deduplicated, so a bucket row never says "two parts
+/// collide"), and the NHS number's full digest.
+pub(crate) fn name_index(
+    keys: &Keys,
+    name: &str,
+    nhs: Option<&str>,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut buckets = vec![name_bucket(keys, name)];
+    for part in name.split_whitespace() {
+        buckets.push(name_bucket(keys, part));
+    }
+    buckets.sort();
+    buckets.dedup();
+    let mut index: Vec<(&'static str, Vec<u8>)> =
+        buckets.into_iter().map(|b| (NAME_BUCKET_KIND, b)).collect();
+    if let Some(nhs) = nhs {
+        index.push(("nhs-number", keys.blind.index("nhs-number", nhs).to_vec()));
+    }
+    index
+}
+
+/// Whether a client's (decrypted) name answers a lookup: the whole name or
+/// one of its parts equals the query, both normalised.
+pub(crate) fn name_matches(name: &str, query: &str) -> bool {
+    let name = zeroize::Zeroizing::new(confidant_crypto::normalise(name));
+    let query = zeroize::Zeroizing::new(confidant_crypto::normalise(query));
+    *name == *query || name.split(' ').any(|p| p == query.as_str())
+}
+
 /// A client's fields sealed under a fresh data key, ready to insert.
 pub(crate) struct SealedClient {
     pub(crate) id: ClientId,
@@ -371,8 +412,8 @@ pub(crate) struct SealedClient {
     pub(crate) nhs_number: Option<Vec<u8>>,
     /// The flags, sealed (`meta_ct`).
     pub(crate) meta: Vec<u8>,
-    /// Blind-index digests: (kind, HMAC).
-    pub(crate) index: Vec<(&'static str, [u8; 32])>,
+    /// Blind-index digests: (kind, HMAC or its bucket).
+    pub(crate) index: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl SealedClient {
@@ -387,13 +428,7 @@ impl SealedClient {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| s(col, v))
         };
-        let mut index = vec![("name", keys.blind.index("name", &c.name))];
-        for part in c.name.split_whitespace() {
-            index.push(("name-part", keys.blind.index("name-part", part)));
-        }
-        if let Some(nhs) = &c.nhs_number {
-            index.push(("nhs-number", keys.blind.index("nhs-number", nhs.as_str())));
-        }
+        let index = name_index(keys, &c.name, c.nhs_number.as_ref().map(|n| n.as_str()));
         Ok(SealedClient {
             name: s("name_ct", &c.name),
             dob: c.date_of_birth.map(|d| s("dob_ct", &d.to_string())),

@@ -247,7 +247,7 @@ pub(crate) async fn add_client(
     for (kind, digest) in &sealed.index {
         query("INSERT INTO client_index (kind, digest, client_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(*kind)
-            .bind(digest.to_vec())
+            .bind(digest.clone())
             .bind(sealed.id.as_str())
             .execute(&mut *tx)
             .await?;
@@ -365,24 +365,39 @@ pub(crate) async fn find_clients_by_name(
     if name.trim().is_empty() {
         return Err(FieldError::Empty { field: "name" }.into());
     }
-    let full = keys.blind.index("name", name);
-    let part = keys.blind.index("name-part", name);
+    // Candidates: every client with the query's bucket (as a full name or
+    // as a part); each is confirmed by decrypting its name.
+    let bucket = crate::keys::name_bucket(keys, name);
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let rows = query(
-        "SELECT DISTINCT client_id FROM client_index WHERE (kind = 'name' AND digest = $1) \
-         OR (kind = 'name-part' AND digest = $2) ORDER BY client_id",
+        "SELECT DISTINCT client_id FROM client_index WHERE kind = $1 AND digest = $2 ORDER BY client_id",
     )
-    .bind(full.to_vec())
-    .bind(part.to_vec())
+    .bind(crate::keys::NAME_BUCKET_KIND)
+    .bind(bucket)
     .fetch_all(&mut *tx)
     .await?;
-    let mut ids = Vec::with_capacity(rows.len());
+    let mut ids = Vec::new();
     for row in rows {
         let id: String = row.try_get("client_id")?;
-        ids.push(id.parse::<ClientId>().map_err(|_| StoreError::Corrupt {
+        let cid = id.parse::<ClientId>().map_err(|_| StoreError::Corrupt {
             what: "client index",
-        })?);
+        })?;
+        let key = client_key(&mut tx, keys, &cid).await?;
+        let r = query(&format!("SELECT {CLIENT_COLS} FROM clients WHERE id = $1"))
+            .bind(cid.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Tampered {
+                table: "client_index",
+                row: cid.to_string(),
+            })?;
+        check_row(keys, "clients", &r)?;
+        let ct: Vec<u8> = r.try_get("name_ct")?;
+        let full = open_text_padded(&key, "clients", "name_ct", cid.as_str(), cid.as_str(), &ct)?;
+        if crate::keys::name_matches(&full, name) {
+            ids.push(cid);
+        }
     }
     let record_ids = ids.iter().map(ToString::to_string).collect();
     commit_with_entry(

@@ -804,6 +804,31 @@ pub(crate) async fn upgrade_records(pool: &Pool, keys: &Keys, actor: &str) -> Re
         .execute(&mut *tx)
         .await?;
         remac(&mut tx, keys, "clients", &id).await?;
+        // The blind index of schema 4 (a full digest per name and per part,
+        // linking clients who share one) becomes 256 buckets.
+        let row = query("SELECT name_ct, nhs_number_ct FROM clients WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let name_ct: Vec<u8> = row.try_get("name_ct")?;
+        let nhs_ct: Option<Vec<u8>> = row.try_get("nhs_number_ct")?;
+        drop(row);
+        let name = open_text_padded(&key, "clients", "name_ct", &id, &id, &name_ct)?;
+        let nhs = nhs_ct
+            .map(|ct| open_text_padded(&key, "clients", "nhs_number_ct", &id, &id, &ct))
+            .transpose()?;
+        query("DELETE FROM client_index WHERE client_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for (kind, digest) in crate::keys::name_index(keys, &name, nhs.as_deref()) {
+            query("INSERT INTO client_index (kind, digest, client_id) VALUES ($1, $2, $3)")
+                .bind(kind)
+                .bind(digest)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         keyring.insert(id.clone(), key);
         client_ids.push(id);
     }

@@ -675,3 +675,39 @@ fn ciphertext_lengths_reveal_only_the_size_bucket() {
         }
     });
 }
+
+#[test]
+fn the_name_index_finds_people_without_linking_those_who_share_a_name_part() {
+    tokio_rt().block_on(async {
+        for t in targets().await {
+            let store = fresh(&t).await;
+            let a = store.add_client("admin", &client("Rhian Pritchard")).await.unwrap();
+            let b = store.add_client("admin", &client("Rhian Lloyd")).await.unwrap();
+            let c = store.add_client("admin", &client("Owain Lloyd")).await.unwrap();
+            let find = |q: &'static str| {
+                let store = &store;
+                async move { store.find_clients_by_name("admin", q).await.unwrap() }
+            };
+            let mut both = vec![a.clone(), b.clone()];
+            both.sort();
+            assert_eq!(find("RHIAN").await, both);
+            assert_eq!(find("rhian  pritchard").await, vec![a.clone()]);
+            let mut lloyds = vec![b.clone(), c.clone()];
+            lloyds.sort();
+            assert_eq!(find("Lloyd").await, lloyds);
+            assert!(find("Pritch").await.is_empty());
+            // Stored: one-byte buckets, each client's deduplicated; no row
+            // holds a full digest, so equal rows say only "same bucket"
+            // (1 in 256 for any two unrelated name parts).
+            assert_eq!(
+                count(
+                    &t.cfg,
+                    "SELECT COUNT(*) FROM client_index WHERE kind <> 'name-b8' OR length(digest) <> 1"
+                )
+                .await,
+                0
+            );
+            store.close().await;
+        }
+    });
+}
