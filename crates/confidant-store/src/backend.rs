@@ -11,8 +11,8 @@ use crate::anchor::{
     check_signed_checkpoint,
 };
 use crate::certificate::{
-    CertificateRecord, DestroyPlan, DestructionReport, ShownCertificate, StorageStatus,
-    certificate_json, certificate_message,
+    CertificateRecord, DestroyPlan, DestructionReport, SharedNotesDecision, SharedNotesReport,
+    ShownCertificate, StorageStatus, certificate_json, certificate_message,
 };
 use crate::error::{Result, StoreError, io_error};
 use crate::keys::{
@@ -739,6 +739,13 @@ impl Store {
         })
     }
 
+    /// The notes a client shares with others (the joint notes it owns and
+    /// the notes other clients own that name it), decrypted, for a caller
+    /// deciding what a destruction keeps. Audited as `note.read`.
+    pub async fn shared_notes(&self, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
+        dispatch!(self.shared_notes(actor, client))
+    }
+
     /// Writes many notes in one transaction: one durable commit for the batch.
     pub async fn add_notes(&self, actor: &str, notes: &[NewNote]) -> Result<Vec<NoteId>> {
         dispatch!(self.add_notes(actor, notes))
@@ -828,6 +835,21 @@ impl Store {
         client: &ClientId,
         reason: &str,
     ) -> Result<DestructionReport> {
+        self.destroy_client_deciding(actor, client, reason, None)
+            .await
+    }
+
+    /// [`Store::destroy_client`] for a party of a couple or group: `shared`
+    /// says what happens to the joint notes and the notes naming them
+    /// (`None` refuses with `SharedNotes` listing their ids if there are
+    /// any). The certificate reports the cross-references and the decision.
+    pub async fn destroy_client_deciding(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        reason: &str,
+        shared: Option<&SharedNotesDecision>,
+    ) -> Result<DestructionReport> {
         if reason.trim().is_empty() {
             return Err(FieldError::Empty { field: "reason" }.into());
         }
@@ -871,6 +893,7 @@ impl Store {
                 Backend::Postgres => "postgres",
             },
             destroyed_at: Timestamp(crate::now_micros()),
+            shared,
         };
         let outcome = dispatch!(self.destroy_client(actor, client, &plan));
         let (_counts, record) = match outcome {

@@ -97,6 +97,12 @@ pub enum StoreError {
         "this store's records are in the old (schema 4) format and could not be upgraded: open it once with write access"
     )]
     UpgradePending,
+    /// Destroying a party of a couple or group: the joint notes and the
+    /// notes that name them need a decision first (ids only).
+    #[error(
+        "the client shares {count} note(s) with other clients ({notes}): decide what happens to them with --shared-notes keep-redacted (each stays with a remaining party, this client's identifiers removed, re-sealed under that party's key) or --shared-notes destroy"
+    )]
+    SharedNotes { count: usize, notes: String },
     #[error("the client is not a party to that case")]
     NotAParty,
     #[error("the matter is closed: nothing more can be recorded on it")]

@@ -30,7 +30,9 @@ mod retention_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
-pub use certificate::{DestructionReport, ShownCertificate, StorageStatus};
+pub use certificate::{
+    DestructionReport, SharedNotesDecision, SharedNotesReport, ShownCertificate, StorageStatus,
+};
 pub use committer::AuditCommitter;
 pub use confidant_audit::SignedHead;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};

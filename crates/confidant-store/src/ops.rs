@@ -1098,69 +1098,169 @@ pub(crate) async fn list_holds(pool: &Pool, keys: &Keys, client: &ClientId) -> R
 
 // ------------------------------------------------------------------ destruction
 
-/// Removes `client` from the party lists of notes other clients own (the
-/// sealed list and the link digest), re-sealing each. Returns how many
-/// attributions were removed and the owners whose digests changed.
-async fn remove_from_others_notes(
-    conn: &mut Conn,
-    keys: &Keys,
-    client: &ClientId,
-) -> Result<(u64, Vec<String>)> {
-    let rows = query(&format!(
-        "SELECT {NOTE_COLS} FROM notes WHERE shared = 1 AND client_id <> $1"
-    ))
-    .bind(client.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut owner_keys: HashMap<String, DataKey> = HashMap::new();
-    let mut changes: Vec<(String, String, Vec<String>)> = Vec::new();
+/// The notes `client` shares: the joint notes it owns (id, other parties)
+/// and the notes other clients own that name it (id, owner, parties left),
+/// every row checked.
+struct SharedSet {
+    joint: Vec<(String, Vec<String>)>,
+    naming: Vec<(String, String, Vec<String>)>,
+    owner_keys: HashMap<String, DataKey>,
+}
+
+async fn shared_set(conn: &mut Conn, keys: &Keys, client: &ClientId, key: &DataKey) -> Result<SharedSet> {
+    let rows = query(&format!("SELECT {NOTE_COLS} FROM notes WHERE shared = 1"))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut set = SharedSet {
+        joint: Vec::new(),
+        naming: Vec::new(),
+        owner_keys: HashMap::new(),
+    };
+    set.owner_keys.insert(client.to_string(), key.clone());
     for r in &rows {
         check_row(keys, "notes", r)?;
         let note: String = r.try_get("id")?;
         let owner: String = r.try_get("client_id")?;
-        if !owner_keys.contains_key(&owner) {
+        if !set.owner_keys.contains_key(&owner) {
             let oid: ClientId = owner.parse().map_err(|_| StoreError::Tampered {
                 table: "notes",
                 row: note.clone(),
             })?;
-            owner_keys.insert(owner.clone(), client_key(conn, keys, &oid).await?);
+            set.owner_keys.insert(owner.clone(), client_key(conn, keys, &oid).await?);
         }
-        let key = owner_keys.get(&owner).ok_or(StoreError::UnknownClient)?;
-        let parties = note_parties_from_row(keys, key, r, None)?;
-        if parties.contains(client) {
-            let left = parties
-                .iter()
-                .filter(|p| *p != client)
-                .map(ToString::to_string)
-                .collect();
-            changes.push((note, owner, left));
+        let okey = set.owner_keys.get(&owner).ok_or(StoreError::UnknownClient)?;
+        let parties = note_parties_from_row(keys, okey, r, None)?;
+        let left: Vec<String> = parties
+            .iter()
+            .filter(|p| *p != client)
+            .map(ToString::to_string)
+            .collect();
+        if owner == client.as_str() {
+            if !left.is_empty() {
+                set.joint.push((note, left));
+            }
+        } else if parties.contains(client) {
+            set.naming.push((note, owner, left));
         }
     }
-    drop(rows);
-    let mut touched: Vec<String> = changes.iter().map(|c| c.1.clone()).collect();
+    Ok(set)
+}
+
+/// Carries out the decision on the shared notes before the client's own
+/// rows go: destroyed for everyone, or kept for a remaining party with the
+/// redacted text, re-sealed under that party's key and without the
+/// client's link. Returns the attributions removed and the owners whose
+/// digests changed.
+async fn settle_shared_notes(
+    conn: &mut Conn,
+    keys: &Keys,
+    client: &ClientId,
+    set: &SharedSet,
+    decision: &SharedNotesDecision,
+) -> Result<(u64, Vec<String>)> {
+    let texts: HashMap<&str, &str> = match decision {
+        SharedNotesDecision::KeepRedacted(t) => {
+            t.iter().map(|(id, text)| (id.as_str(), text.as_str())).collect()
+        }
+        SharedNotesDecision::Destroy => HashMap::new(),
+    };
+    let keep = matches!(decision, SharedNotesDecision::KeepRedacted(_));
+    // (note, owner now, parties left)
+    let mut plan: Vec<(&str, &str, &[String])> = Vec::new();
+    for (note, left) in &set.joint {
+        let heir = left.iter().min().ok_or(StoreError::UnknownClient)?;
+        plan.push((note, heir, left));
+    }
+    for (note, owner, left) in &set.naming {
+        plan.push((note, owner, left));
+    }
+    let mut touched: Vec<String> = plan.iter().map(|p| p.1.to_owned()).collect();
     touched.sort();
     touched.dedup();
     for owner in &touched {
         check_client_digest(conn, keys, owner).await?;
     }
     let mut removed = 0;
-    for (note, owner, left) in &changes {
-        let key = owner_keys.get(owner).ok_or(StoreError::UnknownClient)?;
+    for (note, owner, left) in plan {
+        if !keep {
+            removed += del(conn, note, "DELETE FROM note_parties WHERE note_id = $1").await?;
+            del(conn, note, "DELETE FROM notes WHERE id = $1").await?;
+            continue;
+        }
+        let text = texts.get(note).ok_or(StoreError::InvalidField(FieldError::Empty {
+            field: "redacted text of a shared note",
+        }))?;
+        if confidant_core::record::is_blank(text) {
+            return Err(FieldError::Empty {
+                field: "redacted text of a shared note",
+            }
+            .into());
+        }
+        let heir: ClientId = owner.parse().map_err(|_| StoreError::UnknownClient)?;
+        let key = match set.owner_keys.get(owner) {
+            Some(k) => k.clone(),
+            None => client_key(conn, keys, &heir).await?,
+        };
         removed += query("DELETE FROM note_parties WHERE note_id = $1 AND party = $2")
-            .bind(note.as_str())
+            .bind(note)
             .bind(link_digest(&keys.links, "note_parties", note, client.as_str()))
             .execute(&mut *conn)
             .await?
             .rows_affected();
-        let meta = seal_meta(key, "notes", note, owner, &serde_json::json!({ "parties": left }));
-        query("UPDATE notes SET meta_ct = $1 WHERE id = $2")
+        let text_ct = seal(&key, &aad("notes", "text_ct", note, owner), text.as_bytes());
+        let meta = seal_meta(&key, "notes", note, owner, &serde_json::json!({ "parties": left }));
+        query("UPDATE notes SET client_id = $1, text_ct = $2, meta_ct = $3, shared = $4 WHERE id = $5")
+            .bind(owner)
+            .bind(text_ct)
             .bind(meta)
-            .bind(note.as_str())
+            .bind(i64::from(left.len() > 1))
+            .bind(note)
             .execute(&mut *conn)
             .await?;
         remac(conn, keys, "notes", note).await?;
     }
     Ok((removed, touched))
+}
+
+/// The notes a client shares with others, decrypted (`Store::shared_notes`).
+pub(crate) async fn shared_notes(pool: &Pool, keys: &Keys, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, client).await?;
+    let set = shared_set(&mut tx, keys, client, &key).await?;
+    let mut ids: Vec<&str> = set.joint.iter().map(|j| j.0.as_str()).collect();
+    ids.extend(set.naming.iter().map(|n| n.0.as_str()));
+    let mut out = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let r = query(&format!("SELECT {NOTE_COLS} FROM notes WHERE id = $1"))
+            .bind(*id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let owner: String = r.try_get("client_id")?;
+        let okey = set.owner_keys.get(&owner).ok_or(StoreError::UnknownClient)?;
+        let mut parties = note_parties_from_row(keys, okey, &r, None)?;
+        parties.sort();
+        let ct: Vec<u8> = r.try_get("text_ct")?;
+        let case_id: Option<String> = r.try_get("case_id")?;
+        let author: Option<String> = r.try_get("author_id")?;
+        let bad = || StoreError::Tampered {
+            table: "notes",
+            row: (*id).to_owned(),
+        };
+        out.push(Note {
+            id: id.parse().map_err(|_| bad())?,
+            client_id: owner.parse().map_err(|_| bad())?,
+            case_id: case_id.map(|c| c.parse()).transpose().map_err(|_| bad())?,
+            author: author.map(|a| a.parse()).transpose().map_err(|_| bad())?,
+            parties,
+            created_at: Timestamp(r.try_get("created_at")?),
+            text: open_text(okey, "notes", "text_ct", id, &owner, &ct)?,
+        });
+    }
+    let mut record_ids = vec![client.to_string()];
+    record_ids.extend(ids.iter().map(|i| (*i).to_owned()));
+    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::NoteRead, record_ids)).await?;
+    Ok(out)
 }
 
 /// Removes `client` from every case they are a party to (the sealed list
@@ -1239,7 +1339,29 @@ pub(crate) async fn destroy_client(
     // The client's attributions on other clients' notes and their part in
     // cases: found through the sealed party lists, removed from them and
     // from the link digests (those owners' digests are checked first).
-    let (foreign_attributions, touched) = remove_from_others_notes(&mut tx, keys, client).await?;
+    let set = shared_set(&mut tx, keys, client, &key).await?;
+    let report = SharedNotesReport {
+        decision: match (plan.shared, set.joint.is_empty() && set.naming.is_empty()) {
+            (_, true) => "none",
+            (Some(d), false) => d.as_str(),
+            (None, false) => {
+                let mut ids: Vec<&str> = set.joint.iter().map(|j| j.0.as_str()).collect();
+                ids.extend(set.naming.iter().map(|n| n.0.as_str()));
+                return Err(StoreError::SharedNotes {
+                    count: ids.len(),
+                    notes: ids.join(" "),
+                });
+            }
+        },
+        joint_notes: set.joint.iter().map(|j| j.0.clone()).collect(),
+        notes_naming: set.naming.iter().map(|n| n.0.clone()).collect(),
+    };
+    let (foreign_attributions, touched) = match plan.shared {
+        Some(decision) if report.decision != "none" => {
+            settle_shared_notes(&mut tx, keys, client, &set, decision).await?
+        }
+        _ => (0, Vec::new()),
+    };
     let case_parties = remove_from_cases(&mut tx, keys, client).await?;
     let erased = key_generation_of(&mut tx, id).await?;
     // Key first: from here on everything sealed under it is unreadable.
@@ -1285,8 +1407,18 @@ pub(crate) async fn destroy_client(
         vec![client.to_string()],
     )];
     write_entries(&mut tx, keys, &mut chain, drafts).await?;
-    let record =
-        store_certificate(&mut tx, keys, plan, client, actor, counts, chain.len(), erased).await?;
+    let record = store_certificate(
+        &mut tx,
+        keys,
+        plan,
+        client,
+        actor,
+        counts,
+        chain.len(),
+        erased,
+        &report,
+    )
+    .await?;
     tx.commit().await?;
     Ok((counts, record))
 }

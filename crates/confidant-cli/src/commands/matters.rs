@@ -994,6 +994,28 @@ pub async fn client_flags(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `confidant client destroy CLIENT_ID --reason R [--shared-notes D]`:
+/// prints the stored, signed certificate (JSON).
+pub async fn client_destroy(
+    global: &GlobalOpts,
+    client_id: &str,
+    reason: &str,
+    shared_notes: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let id = client_id.parse::<ClientId>()?;
+    if reason.trim().is_empty() {
+        anyhow::bail!("--reason must not be empty");
+    }
+    let choice = shared_notes
+        .map(str::parse::<confidant_service::record::SharedNotesChoice>)
+        .transpose()?;
+    let (svc, actor) = service(global).await?;
+    let report = svc.destroy_client(&actor, &id, reason, choice).await;
+    svc.close().await;
+    print_json(&report?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `confidant consent withdraw CONSENT_ID [--at T]`.
 pub async fn consent_withdraw(
     global: &GlobalOpts,

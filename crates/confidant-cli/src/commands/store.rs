@@ -77,6 +77,12 @@ pub enum ClientCommand {
         client_id: String,
         #[arg(long)]
         reason: String,
+        /// When the client shares notes with other clients (a couple's or
+        /// group's joint notes, notes of others naming them): keep-redacted
+        /// (each stays with a remaining party, this client's identifiers
+        /// removed) or destroy. Refused without it if there are any.
+        #[arg(long, value_name = "keep-redacted|destroy")]
+        shared_notes: Option<String>,
     },
     /// Show the stored destruction certificate(s) of a destroyed client.
     Certificate { client_id: String },
@@ -467,6 +473,19 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
         StoreCommand::Hold(HoldCommand::List { client_id, json }) => {
             return super::matters::hold_list(global, &client_id, json).await;
         }
+        StoreCommand::Client(ClientCommand::Destroy {
+            client_id,
+            reason,
+            shared_notes,
+        }) => {
+            return super::matters::client_destroy(
+                global,
+                &client_id,
+                &reason,
+                shared_notes.as_deref(),
+            )
+            .await;
+        }
         command => run_on_store(global, command).await,
     }
 }
@@ -568,13 +587,8 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
                 println!("{id}");
             }
         }
-        ClientCommand::Destroy { client_id, reason } => {
-            let id = parse_client(&client_id)?;
-            if reason.trim().is_empty() {
-                bail!("--reason must not be empty");
-            }
-            let report = store.destroy_client(actor, &id, &reason).await?;
-            print_json(&report)?;
+        ClientCommand::Destroy { .. } => {
+            bail!("internal: dispatched to the application layer")
         }
         ClientCommand::Certificate { client_id } => {
             let id = parse_client(&client_id)?;
