@@ -88,6 +88,11 @@ actions! {
     AccessLogRead => "access_log.read",
     /// A retention sweep looked at (dry run) or destroyed what was due.
     RetentionSweep => "retention.sweep",
+    /// The store's records were upgraded to the sealed, authenticated
+    /// format (schema 5).
+    StoreUpgrade => "store.upgrade",
+    /// The store's rows, digests and manifest were verified end to end.
+    StoreVerify => "store.verify",
 }
 
 impl fmt::Display for Action {

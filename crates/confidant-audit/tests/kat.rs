@@ -150,6 +150,8 @@ fn kat_action_spellings() {
             "sar.step",
             "access_log.read",
             "retention.sweep",
+            "store.upgrade",
+            "store.verify",
         ]
     );
     for a in Action::ALL {

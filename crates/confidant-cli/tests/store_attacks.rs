@@ -845,3 +845,58 @@ fn an_init_that_fails_late_leaves_no_key_file_and_no_tables() {
         env.ok(&["client", "add", "--name", "Second Try"]);
     }
 }
+
+#[test]
+fn store_verify_names_the_table_and_row_of_a_deleted_note_and_a_forged_consent() {
+    for env in backends() {
+        env.ok(&["init"]);
+        let c = env.ok(&["client", "add", "--name", "Nia Verified"]);
+        let n = env.ok(&["note", "add", &c, "--text", "Session about the allotment."]);
+        let consent = env.ok(&[
+            "consent",
+            "add",
+            &c,
+            "--purpose",
+            "research",
+            "--form",
+            "written",
+        ]);
+        let ok = env.run(&["store", "verify"]);
+        assert!(ok.status.success(), "[{}] {}", env.name, stderr(&ok));
+        assert!(stdout(&ok).starts_with("ok 1 clients"), "{}", stdout(&ok));
+        // A consent's sealed facts replaced by random bytes: named by row.
+        env.exec(&format!(
+            "UPDATE consents SET meta_ct = {} WHERE id = '{consent}'",
+            lit(&env, &[7u8; 60])
+        ));
+        let v = env.run(&["store", "verify"]);
+        assert_eq!(v.status.code(), Some(1), "[{}]", env.name);
+        assert_eq!(
+            stdout(&v).lines().next().unwrap_or(""),
+            format!(
+                "tampered: record tampered: consents {consent}: the stored row does not match its MAC \
+                 or the client's digest; run `confidant store verify` and restore from a backup"
+            )
+        );
+        env.exec(&format!("DELETE FROM consents WHERE id = '{consent}'"));
+        // The note deleted: the client's digest no longer matches.
+        env.exec(&format!("DELETE FROM note_parties WHERE note_id = '{n}'"));
+        env.exec(&format!("DELETE FROM notes WHERE id = '{n}'"));
+        let v = env.run(&["store", "verify", "--json"]);
+        assert_eq!(v.status.code(), Some(1), "[{}]", env.name);
+        let j: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+        assert_eq!(j["ok"], false);
+        assert!(
+            j["problem"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("record tampered: client_digests {c}")),
+            "{j}"
+        );
+        assert!(!stdout(&v).contains("allotment") && !stderr(&v).contains("Nia"));
+        // Reads of that client refuse too (exit 2, the row named).
+        let r = env.run(&["note", "list", &c]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(stderr(&r).contains(&format!("record tampered: client_digests {c}")));
+    }
+}

@@ -534,12 +534,168 @@ fn couple_notes_attributable_to_parties() {
         expected.sort();
         assert_eq!(parties, expected);
         assert_eq!(json[0]["id"], note.as_str());
-        // Destroying partner B removes B's attribution but not A's note.
-        env.ok(&["client", "destroy", &b, "--reason", "request"]);
+        // Destroying a party of a couple needs a decision on the notes they
+        // share: refused without one, naming the note, nothing changed.
+        let before = env.snapshot();
+        let out = env.run(&["client", "destroy", &b, "--reason", "request"]);
+        assert_eq!(out.status.code(), Some(2), "[{}]", env.name);
+        assert!(stderr(&out).contains(&note), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--shared-notes"), "{}", stderr(&out));
+        assert_eq!(
+            env.snapshot(),
+            before,
+            "[{}] refused destroy wrote",
+            env.name
+        );
+        // keep-redacted: A keeps the joint note without B's attribution.
+        let cert: serde_json::Value = serde_json::from_str(&env.ok(&[
+            "client",
+            "destroy",
+            &b,
+            "--reason",
+            "request",
+            "--shared-notes",
+            "keep-redacted",
+        ]))
+        .unwrap();
+        assert_eq!(cert["shared_notes"]["decision"], "keep-redacted");
+        assert_eq!(
+            cert["shared_notes"]["notes_naming"],
+            serde_json::json!([note])
+        );
         let json: serde_json::Value =
             serde_json::from_str(&env.ok(&["note", "list", &a, "--json"])).unwrap();
         assert_eq!(json[0]["parties"], serde_json::json!([a]));
         assert_eq!(json[0]["text"], "Joint session.");
+        assert!(env.run(&["store", "verify"]).status.success());
+    }
+}
+
+#[test]
+fn destroying_one_partner_keeps_joint_notes_redacted_for_the_other_or_destroys_them() {
+    for env in backends() {
+        env.init();
+        let a = add_client(&env, "Angharad Price");
+        let b = env.ok(&[
+            "client",
+            "add",
+            "--name",
+            "Bethan Morgan",
+            "--email",
+            "bethan.morgan@example.org",
+        ]);
+        let c = add_client(&env, "Cai Jenkins");
+        // A joint note B owns, and one A owns: both name B.
+        let owned_by_b = env.ok(&[
+            "note",
+            "add",
+            &b,
+            "--text",
+            "Bethan Morgan and Angharad came together; Bethan (bethan.morgan@example.org) spoke first.",
+            "--party",
+            &a,
+            "--party",
+            &b,
+        ]);
+        let owned_by_a = env.ok(&[
+            "note",
+            "add",
+            &a,
+            "--text",
+            "Angharad said Bethan Morgan would not come next week.",
+            "--party",
+            &a,
+            "--party",
+            &b,
+        ]);
+        let with_c = env.ok(&[
+            "note",
+            "add",
+            &a,
+            "--text",
+            "Joint work with Cai.",
+            "--party",
+            &a,
+            "--party",
+            &c,
+        ]);
+        let cert: serde_json::Value = serde_json::from_str(&env.ok(&[
+            "client",
+            "destroy",
+            &b,
+            "--reason",
+            "asked",
+            "--shared-notes",
+            "keep-redacted",
+        ]))
+        .unwrap();
+        let shared = &cert["shared_notes"];
+        assert_eq!(shared["decision"], "keep-redacted");
+        assert_eq!(shared["joint_notes"], serde_json::json!([owned_by_b]));
+        assert_eq!(shared["notes_naming"], serde_json::json!([owned_by_a]));
+        // Both notes are A's now, and nothing of B survives in any note
+        // the current keys open.
+        let notes: serde_json::Value =
+            serde_json::from_str(&env.ok(&["note", "list", &a, "--json"])).unwrap();
+        let ids: Vec<&str> = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&owned_by_b.as_str()) && ids.contains(&owned_by_a.as_str()));
+        for n in notes.as_array().unwrap() {
+            let text = n["text"].as_str().unwrap();
+            for secret in ["Bethan", "Morgan", "bethan.morgan@example.org"] {
+                assert!(
+                    !text.contains(secret),
+                    "[{}] {secret} kept in {text}",
+                    env.name
+                );
+            }
+            assert!(!n["parties"].to_string().contains(&b));
+        }
+        assert!(
+            notes
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["text"].as_str().unwrap().contains("Angharad"))
+        );
+        let c_notes: serde_json::Value =
+            serde_json::from_str(&env.ok(&["note", "list", &c, "--json"])).unwrap();
+        assert!(!c_notes.to_string().contains("Bethan"));
+        assert!(env.run(&["store", "verify"]).status.success());
+        assert!(env.run(&["audit", "verify"]).status.success());
+        // destroy: the joint note with C goes for everyone.
+        let cert: serde_json::Value = serde_json::from_str(&env.ok(&[
+            "client",
+            "destroy",
+            &c,
+            "--reason",
+            "asked",
+            "--shared-notes",
+            "destroy",
+        ]))
+        .unwrap();
+        assert_eq!(cert["shared_notes"]["decision"], "destroy");
+        assert_eq!(
+            cert["shared_notes"]["notes_naming"],
+            serde_json::json!([with_c])
+        );
+        let notes = env.ok(&["note", "list", &a, "--json"]);
+        assert!(!notes.contains(&with_c) && !notes.contains("Joint work with Cai"));
+        assert!(env.run(&["store", "verify"]).status.success());
+        let bad = env.run(&[
+            "client",
+            "destroy",
+            &a,
+            "--reason",
+            "x",
+            "--shared-notes",
+            "keep",
+        ]);
+        assert_eq!(bad.status.code(), Some(2));
     }
 }
 
@@ -927,8 +1083,9 @@ fn nothing_identifying_is_stored_in_plaintext_and_moved_ciphertext_fails() {
                 assert!(!contains(&file, secret.as_bytes()) && !contains(&wal, secret.as_bytes()));
             }
         }
-        // Moving A's note ciphertext onto B's note: the AAD (row, client) no
-        // longer matches, so reading B's notes fails rather than showing it.
+        // Moving A's note ciphertext onto B's note: the row's MAC (and the
+        // AAD: row, client) no longer matches, so reading B's notes fails,
+        // naming the row, rather than showing it.
         env.exec(&format!(
             "UPDATE notes SET text_ct = (SELECT text_ct FROM notes WHERE client_id = '{a}') WHERE client_id = '{b}'"
         ));
@@ -940,7 +1097,7 @@ fn nothing_identifying_is_stored_in_plaintext_and_moved_ciphertext_fails() {
             env.name
         );
         assert!(
-            stderr(&out).contains("decryption failed"),
+            stderr(&out).contains("record tampered: notes note_"),
             "{}",
             stderr(&out)
         );
@@ -1160,12 +1317,16 @@ fn destruction_removes_every_row_on_every_backend() {
             "consents WHERE client_id",
             "legal_holds WHERE client_id",
             "client_index WHERE client_id",
-            "note_parties WHERE client_id",
+            "client_digests WHERE client_id",
         ] {
             let n = env.count(&format!("SELECT COUNT(*) AS n FROM {table} = '{c}'"));
             assert_eq!(n, 0, "[{}] rows left in {table}", env.name);
         }
+        // Links hold keyed digests, not client ids: the client's were the
+        // only ones.
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM note_parties"), 0);
         assert!(env.run(&["audit", "verify"]).status.success());
+        assert!(env.run(&["store", "verify"]).status.success());
     }
 }
 

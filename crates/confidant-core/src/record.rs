@@ -28,6 +28,63 @@ pub enum FieldError {
     Empty { field: &'static str },
     #[error("invalid timestamp for {field} (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")]
     InvalidTimestamp { field: &'static str },
+    /// Fields that are each valid but contradict one another.
+    #[error("inconsistent record: {rule}")]
+    Inconsistent { rule: &'static str },
+    /// A value outside what the field can hold.
+    #[error("{field} is out of range: {rule}")]
+    OutOfRange {
+        field: &'static str,
+        rule: &'static str,
+    },
+    #[error(
+        "{field} is too long: at most {max} bytes (set --max-note-bytes / CONFIDANT_MAX_NOTE_BYTES to change the limit)"
+    )]
+    TooLong { field: &'static str, max: usize },
+    /// One note of a batch is bad: nothing of the batch was written.
+    #[error("batch note {index}: {error}")]
+    InBatch {
+        index: usize,
+        error: Box<FieldError>,
+    },
+}
+
+/// The default cap on a note's text, in bytes (UTF-8).
+pub const DEFAULT_MAX_NOTE_BYTES: usize = 1 << 20;
+
+/// The earliest date of birth accepted.
+pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// Characters that render as nothing (or reorder what is around them):
+/// zero-width characters, bidirectional controls, the soft hyphen, other
+/// format and control characters. A name made only of them is empty.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
+    ) || c.is_control()
+        || c.is_whitespace()
+}
+
+/// True when `s` has nothing visible once invisible characters and
+/// whitespace are ignored.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(is_invisible)
 }
 
 // ---------------------------------------------------------------- dates
@@ -123,6 +180,17 @@ impl CivilDate {
             month: u8::try_from(m).unwrap_or(1),
             day: u8::try_from(d).unwrap_or(1),
         }
+    }
+}
+
+impl CivilDate {
+    /// Today's date in UTC, from the system clock.
+    pub fn today_utc() -> CivilDate {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        CivilDate::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 }
 
@@ -248,6 +316,11 @@ impl FromStr for NhsNumber {
         if digits[9] != check {
             return Err(FieldError::InvalidNhsNumber);
         }
+        // 0000000000 (and any run of one digit) passes the check digit but
+        // is a placeholder, never an issued number.
+        if digits.iter().all(|d| *d == digits[0]) {
+            return Err(FieldError::InvalidNhsNumber);
+        }
         Ok(NhsNumber(
             digits
                 .iter()
@@ -296,6 +369,33 @@ pub struct NewClient {
     pub postcode: Option<String>,
     pub nhs_number: Option<NhsNumber>,
     pub flags: ClientFlags,
+}
+
+impl NewClient {
+    /// The record model's rules for a new client: a name with something
+    /// visible in it (zero-width and bidi characters do not count), a date
+    /// of birth not in the future (`today`) nor before 1900. Every caller
+    /// (store, service, CLI) gets the same checks.
+    pub fn validate(&self, today: CivilDate) -> Result<(), FieldError> {
+        if is_blank(&self.name) {
+            return Err(FieldError::Empty { field: "name" });
+        }
+        if let Some(dob) = self.date_of_birth {
+            if dob > today {
+                return Err(FieldError::OutOfRange {
+                    field: "date of birth",
+                    rule: "it is in the future",
+                });
+            }
+            if dob.year() < EARLIEST_BIRTH_YEAR {
+                return Err(FieldError::OutOfRange {
+                    field: "date of birth",
+                    rule: "it is before 1900",
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for NewClient {
@@ -486,6 +586,35 @@ impl NewNote {
     }
 }
 
+impl NewNote {
+    /// A note's text has something visible in it and is at most
+    /// `max_bytes` bytes.
+    pub fn validate(&self, max_bytes: usize) -> Result<(), FieldError> {
+        if is_blank(&self.text) {
+            return Err(FieldError::Empty { field: "note text" });
+        }
+        if self.text.len() > max_bytes {
+            return Err(FieldError::TooLong {
+                field: "note text",
+                max: max_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Checks every note of a batch before anything is written; the error names
+/// the first bad note's position (1-based), never its text.
+pub fn validate_notes(notes: &[NewNote], max_bytes: usize) -> Result<(), FieldError> {
+    for (i, n) in notes.iter().enumerate() {
+        n.validate(max_bytes).map_err(|e| FieldError::InBatch {
+            index: i + 1,
+            error: Box::new(e),
+        })?;
+    }
+    Ok(())
+}
+
 impl fmt::Debug for NewNote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewNote")
@@ -536,6 +665,26 @@ pub struct NewConsent {
     pub given_at: Option<Timestamp>,
     pub withdrawn_at: Option<Timestamp>,
     pub evidence: Option<String>,
+}
+
+impl NewConsent {
+    /// A consent's dates agree with its status: a given consent has no
+    /// withdrawal date, and nothing is withdrawn before it was given.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.status == ConsentStatus::Given && self.withdrawn_at.is_some() {
+            return Err(FieldError::Inconsistent {
+                rule: "a consent recorded as given has a withdrawal date (record it as withdrawn)",
+            });
+        }
+        if let (Some(g), Some(w)) = (self.given_at, self.withdrawn_at)
+            && w < g
+        {
+            return Err(FieldError::Inconsistent {
+                rule: "a consent cannot be withdrawn before it was given",
+            });
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for NewConsent {
@@ -687,7 +836,19 @@ mod tests {
         // Weighted sum gives remainder 1 => check value 10 => never valid.
         assert!("0000000060".parse::<NhsNumber>().is_err());
         // Check value 11 maps to 0.
-        assert!("0000000000".parse::<NhsNumber>().is_ok());
+        assert!("1000000060".parse::<NhsNumber>().is_ok());
+        // The placeholder passes the check digit but is never issued.
+        assert!("0000000000".parse::<NhsNumber>().is_err());
+        assert!("000 000 0000".parse::<NhsNumber>().is_err());
+    }
+
+    #[test]
+    fn names_of_invisible_characters_are_blank() {
+        assert!(is_blank("\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}"));
+        assert!(is_blank(" \u{202A}\u{202E}\u{2066}\u{2069}\u{200E}\t"));
+        assert!(is_blank("\u{E0041}\u{00AD}"));
+        assert!(!is_blank("\u{200B}A"));
+        assert!(!is_blank("Siân"));
     }
 
     #[test]

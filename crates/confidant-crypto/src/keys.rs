@@ -25,6 +25,13 @@ pub(crate) const INFO_KEK_WRAP: &[u8] = b"confidant/v2/kek-wrap";
 /// Seals stored destruction certificates (a service key: the destroyed
 /// client's own key is gone).
 pub(crate) const INFO_CERTIFICATES: &[u8] = b"confidant/v2/certificates";
+/// Keyed digests of the links between records (who is a party to which
+/// case or note), bound to the row they sit in.
+pub(crate) const INFO_LINKS: &[u8] = b"confidant/v3/links";
+/// MACs over stored rows, the per-client digests and the store manifest.
+pub(crate) const INFO_RECORDS: &[u8] = b"confidant/v3/records";
+/// Seals a case's list of parties (a case has no single owner).
+pub(crate) const INFO_CASE_PARTIES: &[u8] = b"confidant/v3/case-parties";
 
 /// The root of the key hierarchy. Never stored in the database; it lives in
 /// the data directory's key file or is derived from the passphrase.
@@ -159,6 +166,26 @@ impl MasterKey {
 
     pub(crate) fn kek_wrap_key(&self) -> Zeroizing<[u8; 32]> {
         self.subkey(INFO_KEK_WRAP)
+    }
+
+    /// The subkey for keyed link digests (case and note parties).
+    pub fn link_key(&self) -> AuditKey {
+        AuditKey {
+            key: self.subkey(INFO_LINKS),
+        }
+    }
+
+    /// The subkey for row MACs, per-client digests and the store manifest.
+    pub fn record_mac_key(&self) -> AuditKey {
+        AuditKey {
+            key: self.subkey(INFO_RECORDS),
+        }
+    }
+
+    /// The service key that seals each case's list of parties.
+    pub fn case_parties_key(&self) -> DataKey {
+        let sub = self.subkey(INFO_CASE_PARTIES);
+        DataKey::from_bytes(*sub)
     }
 
     /// The service key that seals stored destruction certificates, as a

@@ -2,7 +2,7 @@
 //! the CLI could not reach, kept here so the CLI and the web server share
 //! them. Thin on purpose: the store enforces the record's own rules.
 
-use crate::{Result, Service, refuse};
+use crate::{Result, Service, ServiceError, refuse};
 use confidant_core::ids::{CaseId, ClientId, ConsentId, PractitionerId};
 use confidant_core::record::{
     Case, CaseKind, ClientFlags, LegalHold, Practitioner, Role, Timestamp,
@@ -18,7 +18,114 @@ pub struct FlagChange {
     pub work_ended: Option<bool>,
 }
 
+/// What a destruction does with the notes a party of a couple or group
+/// shares with the others (`confidant client destroy --shared-notes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedNotesChoice {
+    /// Each shared note stays with a remaining party, with every identifier
+    /// of the destroyed party the record knows removed (confidant-deid),
+    /// re-sealed under that party's key.
+    KeepRedacted,
+    /// The shared notes go with the destroyed party, for everyone.
+    Destroy,
+}
+
+impl std::str::FromStr for SharedNotesChoice {
+    type Err = ServiceError;
+    fn from_str(s: &str) -> Result<SharedNotesChoice> {
+        match s {
+            "keep-redacted" => Ok(SharedNotesChoice::KeepRedacted),
+            "destroy" => Ok(SharedNotesChoice::Destroy),
+            _ => Err(ServiceError::Refused(
+                "--shared-notes must be keep-redacted or destroy".to_owned(),
+            )),
+        }
+    }
+}
+
+/// Replaces every occurrence (ASCII case-insensitive) of the subject's
+/// stored contact details and numbers with a tag.
+fn remove_known_values(mut text: String, subject: &confidant_core::record::Client) -> String {
+    let values = [
+        (subject.email.clone(), "[EMAIL]"),
+        (subject.phone.clone(), "[PHONE]"),
+        (subject.address.clone(), "[ADDRESS]"),
+        (subject.postcode.clone(), "[POSTCODE]"),
+        (
+            subject.nhs_number.as_ref().map(|n| n.as_str().to_owned()),
+            "[NHS_NUMBER]",
+        ),
+        (subject.date_of_birth.map(|d| d.to_string()), "[DATE]"),
+        (Some(subject.name.clone()), "[NAME]"),
+    ];
+    for (value, tag) in values {
+        let Some(value) = value.filter(|v| v.trim().len() >= 3) else {
+            continue;
+        };
+        let needle = value.trim().to_ascii_lowercase();
+        loop {
+            let hay = text.to_ascii_lowercase();
+            let Some(at) = hay.find(&needle) else {
+                break;
+            };
+            text.replace_range(at..at + needle.len(), tag);
+        }
+    }
+    text
+}
+
 impl Service {
+    /// Destroys a client. When they share notes with other clients (a
+    /// couple's or group's joint notes, or notes of others naming them),
+    /// `shared` must say what happens to them (else the store refuses,
+    /// listing the note ids). With `KeepRedacted` each note's text loses the
+    /// destroyed party's identifiers (name, date of birth, contact details,
+    /// NHS number, as the record knows them) before the store re-seals it
+    /// under a remaining party's key; the certificate reports the notes and
+    /// the decision.
+    pub async fn destroy_client(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        reason: &str,
+        shared: Option<SharedNotesChoice>,
+    ) -> Result<confidant_store::DestructionReport> {
+        let decision = match shared {
+            None => None,
+            Some(SharedNotesChoice::Destroy) => Some(confidant_store::SharedNotesDecision::Destroy),
+            Some(SharedNotesChoice::KeepRedacted) => {
+                let subject = self.store().get_client(actor, client).await?;
+                let notes = self.store().shared_notes(actor, client).await?;
+                let known = crate::package::known_for(&subject, &[]);
+                let texts = notes
+                    .into_iter()
+                    .map(|n| {
+                        let chars: Vec<char> = n.text.chars().collect();
+                        let drop: Vec<confidant_deid::Span> =
+                            confidant_deid::detect(&n.text, Some(&known))
+                                .into_iter()
+                                .filter(|s| {
+                                    let text: String =
+                                        chars[s.start..s.end.min(chars.len())].iter().collect();
+                                    crate::package::is_subject(s.kind, &text, &subject)
+                                })
+                                .collect();
+                        let redacted =
+                            confidant_deid::redact(&n.text, &drop, confidant_deid::Mode::Tags);
+                        // Whatever detection missed, the record's own values
+                        // of the destroyed party go too, verbatim.
+                        (n.id, remove_known_values(redacted, &subject))
+                    })
+                    .collect();
+                Some(confidant_store::SharedNotesDecision::KeepRedacted(texts))
+            }
+        };
+        Ok(self
+            .store()
+            .destroy_client_deciding(actor, client, reason, decision.as_ref())
+            .await?)
+    }
+
     /// Sets some of a client's flags, keeping the others.
     pub async fn set_flags(
         &self,

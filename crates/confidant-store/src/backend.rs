@@ -11,13 +11,13 @@ use crate::anchor::{
     check_signed_checkpoint,
 };
 use crate::certificate::{
-    CertificateRecord, DestroyPlan, DestructionReport, ShownCertificate, StorageStatus,
-    certificate_json, certificate_message,
+    CertificateRecord, DestroyPlan, DestructionReport, SharedNotesDecision, SharedNotesReport,
+    ShownCertificate, StorageStatus, certificate_json, certificate_message,
 };
 use crate::error::{Result, StoreError, io_error};
 use crate::keys::{
     Keys, SealedClient, aad, chain_at, checkpoint_from_parts, draft, entry_from_parts,
-    new_id_bytes, now_micros, open_text, seq_to_i64,
+    new_id_bytes, now_micros, open_text, open_text_padded, seal_padded, seq_to_i64,
 };
 use confidant_audit::SignedHead;
 use confidant_audit::{Action, Chain, Entry, EntryDraft, Verifier, VerifyError};
@@ -27,6 +27,7 @@ use confidant_core::record::{
     HoldReason, LegalHold, NewClient, NewConsent, NewNote, NhsNumber, Note, Practitioner, Role,
     Timestamp,
 };
+use confidant_core::vocab::ConsentStatus;
 use confidant_crypto::{
     AuditSigningKey, AuditVerifyingKey, DataKey, KeyFileLock, KeyRing, MasterKey, SecretString,
     seal,
@@ -51,6 +52,7 @@ macro_rules! backend_ops {
             type Db = $db;
             include!("ops.rs");
             include!("ops_keys.rs");
+            include!("ops_integrity.rs");
         }
     };
 }
@@ -112,6 +114,9 @@ pub struct StoreConfig {
     pub audit_signing_key: Option<PathBuf>,
     /// A file on another volume that receives every new signed head.
     pub audit_witness: Option<PathBuf>,
+    /// The cap on a note's text in bytes (default
+    /// `confidant_core::record::DEFAULT_MAX_NOTE_BYTES`).
+    pub max_note_bytes: Option<usize>,
 }
 
 // The URL may carry a password: never print it.
@@ -122,6 +127,7 @@ impl std::fmt::Debug for StoreConfig {
             .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
             .field("audit_signing_key", &self.audit_signing_key)
             .field("audit_witness", &self.audit_witness)
+            .field("max_note_bytes", &self.max_note_bytes)
             .finish()
     }
 }
@@ -133,7 +139,14 @@ impl StoreConfig {
             database_url,
             audit_signing_key: None,
             audit_witness: None,
+            max_note_bytes: None,
         }
+    }
+
+    /// Caps a note's text at `max` bytes (`--max-note-bytes`).
+    pub fn with_max_note_bytes(mut self, max: Option<usize>) -> StoreConfig {
+        self.max_note_bytes = max;
+        self
     }
 
     /// Where the signing key lives (`--audit-signing-key`).
@@ -446,6 +459,9 @@ impl Store {
     ) -> Store {
         let mut keys = Keys::with_ring(ring, signer, cfg.data_dir.clone());
         keys.signer_path = cfg.signing_key_path();
+        if let Some(max) = cfg.max_note_bytes {
+            keys.max_note_bytes = max;
+        }
         Store {
             db,
             keys,
@@ -536,6 +552,18 @@ impl Store {
             {
                 store.keys.signer = None;
             }
+        }
+        // Schema 5: rows written in the old format (plaintext metadata,
+        // unauthenticated rows) are sealed and authenticated now, in one
+        // transaction; a store that cannot be written stays unreadable
+        // ("upgrade pending") rather than be read unauthenticated.
+        if dispatch_once!(store.read_records_format())? {
+            store
+                .keys
+                .records_sealed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            dispatch_once!(store.upgrade_records("system:upgrade"))?;
         }
         store.prune_dead_generations().await;
         Ok(store)
@@ -711,9 +739,23 @@ impl Store {
         })
     }
 
+    /// The notes a client shares with others (the joint notes it owns and
+    /// the notes other clients own that name it), decrypted, for a caller
+    /// deciding what a destruction keeps. Audited as `note.read`.
+    pub async fn shared_notes(&self, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
+        dispatch!(self.shared_notes(actor, client))
+    }
+
     /// Writes many notes in one transaction: one durable commit for the batch.
     pub async fn add_notes(&self, actor: &str, notes: &[NewNote]) -> Result<Vec<NoteId>> {
         dispatch!(self.add_notes(actor, notes))
+    }
+
+    /// Checks a whole batch of notes (text, size cap, and that every
+    /// client, party, case and author exists) without writing anything, so
+    /// a batch committed in chunks is refused before its first commit.
+    pub async fn check_notes(&self, notes: &[NewNote]) -> Result<()> {
+        dispatch_once!(self.check_notes(notes))
     }
 
     pub async fn list_notes(&self, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
@@ -752,11 +794,23 @@ impl Store {
         dispatch!(self.release_hold(actor, id))
     }
 
+    /// A client's legal holds, each checked (MAC, seal) with the client's
+    /// digest. Not audited here: callers record `legal_hold.list`.
     pub async fn list_holds(&self, client: &ClientId) -> Result<Vec<LegalHold>> {
-        match &self.db {
-            Db::Sqlite(p) => sqlite_ops::list_holds(p, client).await,
-            Db::Postgres(p) => pg_ops::list_holds(p, client).await,
-        }
+        dispatch_once!(self.list_holds(client))
+    }
+
+    /// Checks every stored row end to end: each row's MAC and sealed
+    /// metadata, each note's and case's links against its sealed party
+    /// list, each client's digest, links pointing at nothing, and the store
+    /// manifest against its Ed25519 signature bound to the audit
+    /// checkpoint. `Err(Tampered { table, row })` or `Err(ManifestInvalid)`
+    /// names what is wrong; audited as `store.verify` when it passes.
+    pub async fn verify_store(&self, actor: &str) -> Result<crate::integrity::StoreSummary> {
+        let summary = dispatch_once!(self.verify_store())?;
+        self.record_event(actor, Action::StoreVerify, Vec::new())
+            .await?;
+        Ok(summary)
     }
 
     /// Destroys the client's record irrecoverably and returns the stored,
@@ -780,6 +834,21 @@ impl Store {
         actor: &str,
         client: &ClientId,
         reason: &str,
+    ) -> Result<DestructionReport> {
+        self.destroy_client_deciding(actor, client, reason, None)
+            .await
+    }
+
+    /// [`Store::destroy_client`] for a party of a couple or group: `shared`
+    /// says what happens to the joint notes and the notes naming them
+    /// (`None` refuses with `SharedNotes` listing their ids if there are
+    /// any). The certificate reports the cross-references and the decision.
+    pub async fn destroy_client_deciding(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        reason: &str,
+        shared: Option<&SharedNotesDecision>,
     ) -> Result<DestructionReport> {
         if reason.trim().is_empty() {
             return Err(FieldError::Empty { field: "reason" }.into());
@@ -824,6 +893,7 @@ impl Store {
                 Backend::Postgres => "postgres",
             },
             destroyed_at: Timestamp(crate::now_micros()),
+            shared,
         };
         let outcome = dispatch!(self.destroy_client(actor, client, &plan));
         let (_counts, record) = match outcome {

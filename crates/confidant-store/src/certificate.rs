@@ -31,6 +31,51 @@ pub(crate) struct DestroyPlan<'a> {
     pub(crate) method: &'static str,
     pub(crate) backend: &'static str,
     pub(crate) destroyed_at: Timestamp,
+    /// What to do with notes shared with other clients (None: refuse if
+    /// there are any).
+    pub(crate) shared: Option<&'a SharedNotesDecision>,
+}
+
+/// What a destruction does with the notes its client shares with others:
+/// the joint notes it owns and the notes other clients own that name it.
+#[derive(Clone)]
+pub enum SharedNotesDecision {
+    /// Each note stays with a remaining party (a joint note is re-owned by
+    /// the first remaining party in id order and re-sealed under their key)
+    /// with its text replaced by the given redacted text; every shared note
+    /// must have one.
+    KeepRedacted(Vec<(confidant_core::ids::NoteId, String)>),
+    /// The shared notes are destroyed with the client, for every party.
+    Destroy,
+}
+
+impl std::fmt::Debug for SharedNotesDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SharedNotesDecision::KeepRedacted(v) => write!(f, "KeepRedacted({} notes)", v.len()),
+            SharedNotesDecision::Destroy => f.write_str("Destroy"),
+        }
+    }
+}
+
+impl SharedNotesDecision {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            SharedNotesDecision::KeepRedacted(_) => "keep-redacted",
+            SharedNotesDecision::Destroy => "destroy",
+        }
+    }
+}
+
+/// The cross-references a destruction found and what it did with them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SharedNotesReport {
+    /// "keep-redacted", "destroy", or "none" (nothing was shared).
+    pub decision: &'static str,
+    /// Notes the client owned with other parties.
+    pub joint_notes: Vec<String>,
+    /// Notes other clients own that named the client.
+    pub notes_naming: Vec<String>,
 }
 
 /// The certificate as stored and signed (sealed: the reason is free text).
@@ -49,6 +94,8 @@ pub struct CertificateBody<'a> {
     pub key_generation_now: u32,
     /// Who could still recover the destroyed record, and until when.
     pub recovery_window: String,
+    /// The couple/group cross-references and the decision taken on them.
+    pub shared_notes: &'a SharedNotesReport,
 }
 
 pub(crate) fn recovery_window(erased: u32, destroyed_at: Timestamp) -> String {
@@ -122,6 +169,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn certificate_json(
     plan: &DestroyPlan<'_>,
     client: &ClientId,
@@ -130,6 +178,7 @@ pub(crate) fn certificate_json(
     id: &str,
     audit_seq: u64,
     erased: u32,
+    shared: &SharedNotesReport,
 ) -> Vec<u8> {
     let certificate = DestructionCertificate {
         client_id: client.clone(),
@@ -147,6 +196,7 @@ pub(crate) fn certificate_json(
         key_generation_erased: erased,
         key_generation_now: plan.to_generation,
         recovery_window: recovery_window(erased, plan.destroyed_at),
+        shared_notes: shared,
     };
     serde_json::to_vec(&body).unwrap_or_default()
 }

@@ -82,6 +82,27 @@ pub enum StoreError {
     InsecurePermissions { path: String, mode: u32 },
     #[error("the key generation changed under a concurrent destruction: retry")]
     KeyGenerationChanged,
+    /// A stored row, link or digest does not authenticate: it was edited,
+    /// deleted, added or replayed outside the store. Names the table and
+    /// the row id, never content.
+    #[error(
+        "record tampered: {table} {row}: the stored row does not match its MAC or the client's digest; run `confidant store verify` and restore from a backup"
+    )]
+    Tampered { table: &'static str, row: String },
+    #[error(
+        "record tampered: store manifest: the set of client records does not match the signed manifest (a client's rows were deleted, added or replayed); run `confidant store verify`"
+    )]
+    ManifestInvalid,
+    #[error(
+        "this store's records are in the old (schema 4) format and could not be upgraded: open it once with write access"
+    )]
+    UpgradePending,
+    /// Destroying a party of a couple or group: the joint notes and the
+    /// notes that name them need a decision first (ids only).
+    #[error(
+        "the client shares {count} note(s) with other clients ({notes}): decide what happens to them with --shared-notes keep-redacted (each stays with a remaining party, this client's identifiers removed, re-sealed under that party's key) or --shared-notes destroy"
+    )]
+    SharedNotes { count: usize, notes: String },
     #[error("the client is not a party to that case")]
     NotAParty,
     #[error("the matter is closed: nothing more can be recorded on it")]

@@ -18,6 +18,15 @@ use std::sync::{Arc, RwLock};
 pub(crate) struct Keys {
     pub(crate) blind: BlindIndexKey,
     pub(crate) audit: AuditKey,
+    /// Keyed link digests (case and note parties).
+    pub(crate) links: AuditKey,
+    /// Row MACs, client digests, the store manifest.
+    pub(crate) records: AuditKey,
+    /// Seals each case's list of parties.
+    pub(crate) case_parties: DataKey,
+    /// The database's rows are in the sealed, authenticated format
+    /// (`meta.records_format = 2`): a missing manifest is then tampering.
+    pub(crate) records_sealed: std::sync::atomic::AtomicBool,
     /// The KEKs as last read from the key file; replaced, never edited.
     ring: RwLock<Arc<KeyRing>>,
     /// The KEK generation the database wraps under, as last seen under the
@@ -31,6 +40,8 @@ pub(crate) struct Keys {
     pub(crate) data_dir: PathBuf,
     /// Where the signing key was looked for (named in errors).
     pub(crate) signer_path: PathBuf,
+    /// The cap on a note's text (bytes).
+    pub(crate) max_note_bytes: usize,
 }
 
 impl Keys {
@@ -43,15 +54,23 @@ impl Keys {
         // the derived subkeys are separate keys, not copies of it.
         let blind = ring.master().blind_index_key();
         let audit = ring.master().audit_key();
+        let links = ring.master().link_key();
+        let records = ring.master().record_mac_key();
+        let case_parties = ring.master().case_parties_key();
         Keys {
             blind,
             audit,
+            links,
+            records,
+            case_parties,
+            records_sealed: std::sync::atomic::AtomicBool::new(false),
             ring: RwLock::new(Arc::new(ring)),
             generation: AtomicU32::new(0),
             signer,
             verifying: RwLock::new(None),
             data_dir,
             signer_path: PathBuf::new(),
+            max_note_bytes: confidant_core::record::DEFAULT_MAX_NOTE_BYTES,
         }
     }
 
@@ -87,6 +106,10 @@ impl Keys {
             Ok(mut v) => *v = key,
             Err(poisoned) => *poisoned.into_inner() = key,
         }
+    }
+
+    pub(crate) fn records_sealed(&self) -> bool {
+        self.records_sealed.load(Ordering::SeqCst)
     }
 
     pub(crate) fn generation(&self) -> u32 {
@@ -216,6 +239,51 @@ pub(crate) fn open_text(
     })
 }
 
+/// The AAD column of a padded short field (schema 5): distinct from the
+/// unpadded column name, so a reader knows which format it opened.
+fn padded_column(column: &str) -> String {
+    format!("{column}:padded")
+}
+
+/// Seals a short field (a name, a contact detail) padded to its size bucket
+/// (`integrity::pad`), so its ciphertext length says only the bucket.
+pub(crate) fn seal_padded(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    row_id: &str,
+    client_id: &str,
+    value: &str,
+) -> Vec<u8> {
+    let col = padded_column(column);
+    let plain = zeroize::Zeroizing::new(crate::integrity::pad(value.as_bytes()));
+    seal(key, &aad(table, &col, row_id, client_id), &plain)
+}
+
+/// Opens a short field sealed padded, or unpadded by schema 4 (which the
+/// AAD tells apart: a padded value never opens under the plain column).
+pub(crate) fn open_text_padded(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    row_id: &str,
+    client_id: &str,
+    sealed: &[u8],
+) -> Result<String> {
+    let col = padded_column(column);
+    match open(key, &aad(table, &col, row_id, client_id), sealed) {
+        Ok(plain) => {
+            let value = crate::integrity::unpad(&plain).ok_or(StoreError::Corrupt {
+                what: "sealed field padding",
+            })?;
+            String::from_utf8(value.to_vec()).map_err(|_| StoreError::Corrupt {
+                what: "sealed text is not utf-8",
+            })
+        }
+        Err(_) => open_text(key, table, column, row_id, client_id, sealed),
+    }
+}
+
 pub(crate) fn draft(actor: &str, action: Action, record_ids: Vec<String>) -> EntryDraft {
     EntryDraft {
         at_unix_micros: now_micros(),
@@ -289,6 +357,47 @@ pub(crate) fn entry_from_parts(
     })
 }
 
+/// The blind-index kind of name buckets (schema 5).
+pub(crate) const NAME_BUCKET_KIND: &str = "name-b8";
+
+/// The bucket of a normalised name or name part: the first byte of its
+/// HMAC. 256 buckets: a lookup returns every client with a name or part in
+/// the bucket, and the store confirms each candidate by decrypting its
+/// name, so the index alone never says that two clients share a name part.
+pub(crate) fn name_bucket(keys: &Keys, value: &str) -> Vec<u8> {
+    keys.blind.index(NAME_BUCKET_KIND, value)[..1].to_vec()
+}
+
+/// A client's blind-index rows: one bucket for the full name and one per
+/// distinct part (deduplicated, so a bucket row never says "two parts
+/// collide"), and the NHS number's full digest.
+pub(crate) fn name_index(
+    keys: &Keys,
+    name: &str,
+    nhs: Option<&str>,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut buckets = vec![name_bucket(keys, name)];
+    for part in name.split_whitespace() {
+        buckets.push(name_bucket(keys, part));
+    }
+    buckets.sort();
+    buckets.dedup();
+    let mut index: Vec<(&'static str, Vec<u8>)> =
+        buckets.into_iter().map(|b| (NAME_BUCKET_KIND, b)).collect();
+    if let Some(nhs) = nhs {
+        index.push(("nhs-number", keys.blind.index("nhs-number", nhs).to_vec()));
+    }
+    index
+}
+
+/// Whether a client's (decrypted) name answers a lookup: the whole name or
+/// one of its parts equals the query, both normalised.
+pub(crate) fn name_matches(name: &str, query: &str) -> bool {
+    let name = zeroize::Zeroizing::new(confidant_crypto::normalise(name));
+    let query = zeroize::Zeroizing::new(confidant_crypto::normalise(query));
+    *name == *query || name.split(' ').any(|p| p == query.as_str())
+}
+
 /// A client's fields sealed under a fresh data key, ready to insert.
 pub(crate) struct SealedClient {
     pub(crate) id: ClientId,
@@ -301,37 +410,25 @@ pub(crate) struct SealedClient {
     pub(crate) address: Option<Vec<u8>>,
     pub(crate) postcode: Option<Vec<u8>>,
     pub(crate) nhs_number: Option<Vec<u8>>,
-    /// Blind-index digests: (kind, HMAC).
-    pub(crate) index: Vec<(&'static str, [u8; 32])>,
+    /// The flags, sealed (`meta_ct`).
+    pub(crate) meta: Vec<u8>,
+    /// Blind-index digests: (kind, HMAC or its bucket).
+    pub(crate) index: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl SealedClient {
     pub(crate) fn seal(keys: &Keys, c: &NewClient) -> Result<SealedClient> {
-        if c.name.trim().is_empty() {
-            return Err(confidant_core::record::FieldError::Empty { field: "name" }.into());
-        }
+        c.validate(confidant_core::record::CivilDate::today_utc())?;
         let id = ClientId::from_bytes(new_id_bytes());
         let key = DataKey::generate();
         let wrapped_key = keys.wrap(id.as_str(), &key)?;
-        let s = |col: &str, v: &str| {
-            seal(
-                &key,
-                &aad("clients", col, id.as_str(), id.as_str()),
-                v.as_bytes(),
-            )
-        };
+        let s = |col: &str, v: &str| seal_padded(&key, "clients", col, id.as_str(), id.as_str(), v);
         let opt = |col: &str, v: &Option<String>| {
             v.as_deref()
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| s(col, v))
         };
-        let mut index = vec![("name", keys.blind.index("name", &c.name))];
-        for part in c.name.split_whitespace() {
-            index.push(("name-part", keys.blind.index("name-part", part)));
-        }
-        if let Some(nhs) = &c.nhs_number {
-            index.push(("nhs-number", keys.blind.index("nhs-number", nhs.as_str())));
-        }
+        let index = name_index(keys, &c.name, c.nhs_number.as_ref().map(|n| n.as_str()));
         Ok(SealedClient {
             name: s("name_ct", &c.name),
             dob: c.date_of_birth.map(|d| s("dob_ct", &d.to_string())),
@@ -343,6 +440,13 @@ impl SealedClient {
                 .nhs_number
                 .as_ref()
                 .map(|n| s("nhs_number_ct", n.as_str())),
+            meta: crate::integrity::seal_meta(
+                &key,
+                "clients",
+                id.as_str(),
+                id.as_str(),
+                &crate::integrity::flags_meta(&c.flags),
+            ),
             index,
             id,
             created_at: now_micros(),

@@ -23,18 +23,22 @@ mod backend;
 mod certificate;
 mod committer;
 mod error;
+mod integrity;
 mod keys;
 mod matter_model;
 mod retention_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
-pub use certificate::{DestructionReport, ShownCertificate, StorageStatus};
+pub use certificate::{
+    DestructionReport, SharedNotesDecision, SharedNotesReport, ShownCertificate, StorageStatus,
+};
 pub use committer::AuditCommitter;
 pub use confidant_audit::SignedHead;
 pub use confidant_audit::{Action, Entry, EntryDraft, VerifyError};
 pub use confidant_crypto::AuditVerifyingKey;
 pub use error::{Result, StoreError};
+pub use integrity::StoreSummary;
 pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,

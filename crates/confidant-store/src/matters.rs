@@ -108,9 +108,15 @@ pub(crate) async fn open_matter(
     let mut chain = lock_chain(&mut tx, keys).await?;
     let key = matter_client_key(&mut tx, keys, &new.client_id).await?;
     if let Some(case) = &new.case_id {
-        let party = query("SELECT 1 AS one FROM case_parties WHERE case_id = $1 AND client_id = $2")
+        // Links are keyed digests bound to the case (`ops_integrity.rs`).
+        let party = query("SELECT 1 AS one FROM case_parties WHERE case_id = $1 AND party = $2")
             .bind(case.as_str())
-            .bind(new.client_id.as_str())
+            .bind(crate::integrity::link_digest(
+                &keys.links,
+                "case_parties",
+                case.as_str(),
+                new.client_id.as_str(),
+            ))
             .fetch_optional(&mut *tx)
             .await?;
         if party.is_none() {

@@ -29,7 +29,7 @@ fn query(sql: &str) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Argume
 pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
     let row = query(
         "UPDATE audit_state SET writes = writes + 1 WHERE id = 1 \
-         RETURNING count, head_hash, mac, sig, kek_gen",
+         RETURNING count, head_hash, mac, sig, kek_gen, manifest, manifest_sig",
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -46,6 +46,12 @@ pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
         return Err(StoreError::AuditCheckpointInvalid);
     }
     check_signed_checkpoint(&checkpoint, row.try_get("sig")?, keys)?;
+    check_manifest_signature(
+        keys,
+        &checkpoint,
+        row.try_get("manifest")?,
+        row.try_get("manifest_sig")?,
+    )?;
     check_nothing_beyond_checkpoint(conn, &checkpoint).await?;
     let generation: i64 = row.try_get("kek_gen")?;
     keys.observe_generation(u32::try_from(generation).map_err(corrupt("key generation"))?)?;
@@ -95,13 +101,19 @@ pub(crate) async fn write_entries(
         .signer
         .as_ref()
         .map(|s| chain.signed_head(s).signature.to_vec());
-    query("UPDATE audit_state SET count = $1, head_hash = $2, mac = $3, sig = $4 WHERE id = 1")
-        .bind(seq_to_i64(cp.count))
-        .bind(cp.head_hash.to_vec())
-        .bind(cp.mac.to_vec())
-        .bind(sig)
-        .execute(&mut *conn)
-        .await?;
+    // The store manifest is signed together with the new head.
+    let manifest_sig = manifest_signature(conn, keys, &cp).await?;
+    query(
+        "UPDATE audit_state SET count = $1, head_hash = $2, mac = $3, sig = $4, manifest_sig = $5 \
+         WHERE id = 1",
+    )
+    .bind(seq_to_i64(cp.count))
+    .bind(cp.head_hash.to_vec())
+    .bind(cp.mac.to_vec())
+    .bind(sig)
+    .bind(manifest_sig)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -133,7 +145,14 @@ pub(crate) async fn initialise(pool: &Pool, keys: &Keys, actor: &str) -> Result<
     .execute(&mut *tx)
     .await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    query("INSERT INTO meta (k, v) VALUES ('records_format', $1)")
+        .bind(crate::integrity::RECORDS_FORMAT.as_bytes().to_vec())
+        .execute(&mut *tx)
+        .await?;
+    refresh_manifest(&mut tx, keys).await?;
     commit_with_entry(tx, keys, &mut chain, draft(actor, Action::Init, Vec::new())).await?;
+    keys.records_sealed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())
 }
 
@@ -201,6 +220,7 @@ pub(crate) async fn add_client(
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     ensure_current_wrap(keys, &sealed.wrapped_key)?;
+    begin_write(&mut tx, keys, &[sealed.id.as_str()]).await?;
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(sealed.id.as_str())
         .bind(sealed.wrapped_key.clone())
@@ -209,8 +229,7 @@ pub(crate) async fn add_client(
         .await?;
     query(
         "INSERT INTO clients (id, created_at, name_ct, dob_ct, email_ct, phone_ct, address_ct, postcode_ct, \
-         nhs_number_ct, protected, capacity_concern, parental_responsibility, work_ended) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         nhs_number_ct, meta_ct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(sealed.id.as_str())
     .bind(sealed.created_at)
@@ -221,20 +240,19 @@ pub(crate) async fn add_client(
     .bind(sealed.address.clone())
     .bind(sealed.postcode.clone())
     .bind(sealed.nhs_number.clone())
-    .bind(i64::from(c.flags.protected))
-    .bind(i64::from(c.flags.capacity_concern))
-    .bind(i64::from(c.flags.parental_responsibility_held_elsewhere))
-    .bind(i64::from(c.flags.work_ended))
+    .bind(sealed.meta.clone())
     .execute(&mut *tx)
     .await?;
+    remac(&mut tx, keys, "clients", sealed.id.as_str()).await?;
     for (kind, digest) in &sealed.index {
         query("INSERT INTO client_index (kind, digest, client_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(*kind)
-            .bind(digest.to_vec())
+            .bind(digest.clone())
             .bind(sealed.id.as_str())
             .execute(&mut *tx)
             .await?;
     }
+    end_write(&mut tx, keys, &[sealed.id.as_str()]).await?;
     let drafts = vec![draft(
         actor,
         Action::ClientCreate,
@@ -254,17 +272,15 @@ pub(crate) async fn get_client(
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let key = client_key(&mut tx, keys, id).await?;
-    let row = query(
-        "SELECT created_at, name_ct, dob_ct, email_ct, phone_ct, address_ct, postcode_ct, nhs_number_ct, \
-         protected, capacity_concern, parental_responsibility, work_ended FROM clients WHERE id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::UnknownClient)?;
+    let row = query(&format!("SELECT {CLIENT_COLS} FROM clients WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::UnknownClient)?;
+    let flags = client_flags(keys, &key, &row)?;
     let open_col = |col: &'static str| -> Result<Option<String>> {
         let ct: Option<Vec<u8>> = row.try_get(col)?;
-        ct.map(|ct| open_text(&key, "clients", col, id.as_str(), id.as_str(), &ct))
+        ct.map(|ct| open_text_padded(&key, "clients", col, id.as_str(), id.as_str(), &ct))
             .transpose()
     };
     let name = open_col("name_ct")?.ok_or(StoreError::Corrupt {
@@ -282,7 +298,6 @@ pub(crate) async fn get_client(
         .map_err(|_| StoreError::Corrupt {
             what: "client nhs number",
         })?;
-    let flag = |col: &str| -> Result<bool> { Ok(row.try_get::<i64, _>(col)? != 0) };
     let client = Client {
         id: id.clone(),
         created_at: Timestamp(row.try_get("created_at")?),
@@ -293,13 +308,10 @@ pub(crate) async fn get_client(
         address: open_col("address_ct")?,
         postcode: open_col("postcode_ct")?,
         nhs_number,
-        flags: ClientFlags {
-            protected: flag("protected")?,
-            capacity_concern: flag("capacity_concern")?,
-            parental_responsibility_held_elsewhere: flag("parental_responsibility")?,
-            work_ended: flag("work_ended")?,
-        },
+        flags,
     };
+    drop(row);
+    check_client_digest(&mut tx, keys, id.as_str()).await?;
     commit_with_entry(
         tx,
         keys,
@@ -319,20 +331,19 @@ pub(crate) async fn set_client_flags(
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let done = query(
-        "UPDATE clients SET protected = $1, capacity_concern = $2, parental_responsibility = $3, work_ended = $4 \
-         WHERE id = $5",
-    )
-    .bind(i64::from(flags.protected))
-    .bind(i64::from(flags.capacity_concern))
-    .bind(i64::from(flags.parental_responsibility_held_elsewhere))
-    .bind(i64::from(flags.work_ended))
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await?;
+    let key = client_key(&mut tx, keys, id).await?;
+    begin_write(&mut tx, keys, &[id.as_str()]).await?;
+    let meta = seal_meta(&key, "clients", id.as_str(), id.as_str(), &flags_meta(&flags));
+    let done = query("UPDATE clients SET meta_ct = $1 WHERE id = $2")
+        .bind(meta)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::UnknownClient);
     }
+    remac(&mut tx, keys, "clients", id.as_str()).await?;
+    end_write(&mut tx, keys, &[id.as_str()]).await?;
     commit_with_entry(
         tx,
         keys,
@@ -354,24 +365,39 @@ pub(crate) async fn find_clients_by_name(
     if name.trim().is_empty() {
         return Err(FieldError::Empty { field: "name" }.into());
     }
-    let full = keys.blind.index("name", name);
-    let part = keys.blind.index("name-part", name);
+    // Candidates: every client with the query's bucket (as a full name or
+    // as a part); each is confirmed by decrypting its name.
+    let bucket = crate::keys::name_bucket(keys, name);
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let rows = query(
-        "SELECT DISTINCT client_id FROM client_index WHERE (kind = 'name' AND digest = $1) \
-         OR (kind = 'name-part' AND digest = $2) ORDER BY client_id",
+        "SELECT DISTINCT client_id FROM client_index WHERE kind = $1 AND digest = $2 ORDER BY client_id",
     )
-    .bind(full.to_vec())
-    .bind(part.to_vec())
+    .bind(crate::keys::NAME_BUCKET_KIND)
+    .bind(bucket)
     .fetch_all(&mut *tx)
     .await?;
-    let mut ids = Vec::with_capacity(rows.len());
+    let mut ids = Vec::new();
     for row in rows {
         let id: String = row.try_get("client_id")?;
-        ids.push(id.parse::<ClientId>().map_err(|_| StoreError::Corrupt {
+        let cid = id.parse::<ClientId>().map_err(|_| StoreError::Corrupt {
             what: "client index",
-        })?);
+        })?;
+        let key = client_key(&mut tx, keys, &cid).await?;
+        let r = query(&format!("SELECT {CLIENT_COLS} FROM clients WHERE id = $1"))
+            .bind(cid.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Tampered {
+                table: "client_index",
+                row: cid.to_string(),
+            })?;
+        check_row(keys, "clients", &r)?;
+        let ct: Vec<u8> = r.try_get("name_ct")?;
+        let full = open_text_padded(&key, "clients", "name_ct", cid.as_str(), cid.as_str(), &ct)?;
+        if crate::keys::name_matches(&full, name) {
+            ids.push(cid);
+        }
     }
     let record_ids = ids.iter().map(ToString::to_string).collect();
     commit_with_entry(
@@ -399,11 +425,7 @@ pub(crate) async fn add_practitioner(
     let id = PractitionerId::from_bytes(new_id_bytes());
     let key = DataKey::generate();
     let wrapped = keys.wrap(id.as_str(), &key)?;
-    let name_ct = seal(
-        &key,
-        &aad("practitioners", "name_ct", id.as_str(), id.as_str()),
-        name.as_bytes(),
-    );
+    let name_ct = seal_padded(&key, "practitioners", "name_ct", id.as_str(), id.as_str(), name);
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
@@ -456,7 +478,7 @@ pub(crate) async fn get_practitioner(
             kind: "practitioner",
         })?;
     let ct: Vec<u8> = row.try_get("name_ct")?;
-    let name = open_text(
+    let name = open_text_padded(
         &key,
         "practitioners",
         "name_ct",
@@ -499,21 +521,26 @@ pub(crate) async fn add_case(
             return Err(StoreError::UnknownClient);
         }
     }
-    query("INSERT INTO cases (id, kind, created_at) VALUES ($1, $2, $3)")
+    begin_write(&mut tx, keys, &[CASES_DIGEST_ID]).await?;
+    let mut members: Vec<String> = parties.iter().map(ToString::to_string).collect();
+    members.sort();
+    members.dedup();
+    query("INSERT INTO cases (id, kind, created_at, parties_ct) VALUES ($1, $2, $3, $4)")
         .bind(id.as_str())
         .bind(kind.as_str())
         .bind(now_micros())
+        .bind(seal_case_parties(keys, id.as_str(), &members))
         .execute(&mut *tx)
         .await?;
-    for p in parties {
-        query(
-            "INSERT INTO case_parties (case_id, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id.as_str())
-        .bind(p.as_str())
-        .execute(&mut *tx)
-        .await?;
+    for p in &members {
+        query("INSERT INTO case_parties (case_id, party) VALUES ($1, $2)")
+            .bind(id.as_str())
+            .bind(link_digest(&keys.links, "case_parties", id.as_str(), p))
+            .execute(&mut *tx)
+            .await?;
     }
+    remac(&mut tx, keys, "cases", id.as_str()).await?;
+    end_write(&mut tx, keys, &[CASES_DIGEST_ID]).await?;
     let mut ids = vec![id.to_string()];
     ids.extend(parties.iter().map(ToString::to_string));
     commit_with_entry(tx, keys, &mut chain, draft(actor, Action::CaseCreate, ids)).await?;
@@ -523,27 +550,20 @@ pub(crate) async fn add_case(
 pub(crate) async fn get_case(pool: &Pool, keys: &Keys, actor: &str, id: &CaseId) -> Result<Case> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let row = query("SELECT kind, created_at FROM cases WHERE id = $1")
+    let row = query(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"))
         .bind(id.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::UnknownRecord { kind: "case" })?;
+    let mut parties = case_parties_checked(&mut tx, keys, &row).await?;
+    parties.sort();
     let kind: String = row.try_get("kind")?;
     let kind = kind
         .parse::<CaseKind>()
         .map_err(|_| StoreError::Corrupt { what: "case kind" })?;
-    let rows = query("SELECT client_id FROM case_parties WHERE case_id = $1 ORDER BY client_id")
-        .bind(id.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut parties = Vec::new();
-    for r in rows {
-        let p: String = r.try_get("client_id")?;
-        parties.push(
-            p.parse::<ClientId>()
-                .map_err(|_| StoreError::Corrupt { what: "case party" })?,
-        );
-    }
+    let created_at: i64 = row.try_get("created_at")?;
+    drop(row);
+    check_client_digest(&mut tx, keys, CASES_DIGEST_ID).await?;
     commit_with_entry(
         tx,
         keys,
@@ -554,7 +574,7 @@ pub(crate) async fn get_case(pool: &Pool, keys: &Keys, actor: &str, id: &CaseId)
     Ok(Case {
         id: id.clone(),
         kind,
-        created_at: Timestamp(row.try_get("created_at")?),
+        created_at: Timestamp(created_at),
         parties,
     })
 }
@@ -570,10 +590,9 @@ pub(crate) async fn add_notes(
     actor: &str,
     notes: &[NewNote],
 ) -> Result<Vec<NoteId>> {
-    for n in notes {
-        if n.text.trim().is_empty() {
-            return Err(FieldError::Empty { field: "note text" }.into());
-        }
+    match notes {
+        [one] => one.validate(keys.max_note_bytes)?,
+        _ => confidant_core::record::validate_notes(notes, keys.max_note_bytes)?,
     }
     if notes.is_empty() {
         return Ok(Vec::new());
@@ -581,52 +600,19 @@ pub(crate) async fn add_notes(
     let now = now_micros();
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let mut key_cache: HashMap<String, DataKey> = HashMap::new();
-    let mut known: HashSet<String> = HashSet::new();
-    for n in notes {
-        if !key_cache.contains_key(n.client_id.as_str()) {
-            let key = client_key(&mut tx, keys, &n.client_id).await?;
-            key_cache.insert(n.client_id.to_string(), key);
-        }
-        for p in &n.parties {
-            if !key_cache.contains_key(p.as_str())
-                && known.insert(p.to_string())
-                && !client_exists(&mut tx, p).await?
-            {
-                return Err(StoreError::UnknownClient);
-            }
-        }
-        if let Some(case) = &n.case_id
-            && known.insert(case.to_string())
-            && !exists(
-                &mut tx,
-                "SELECT 1 AS one FROM cases WHERE id = $1",
-                case.as_str(),
-            )
-            .await?
-        {
-            return Err(StoreError::UnknownRecord { kind: "case" });
-        }
-        if let Some(author) = &n.author
-            && known.insert(author.to_string())
-            && !exists(
-                &mut tx,
-                "SELECT 1 AS one FROM practitioners WHERE id = $1",
-                author.as_str(),
-            )
-            .await?
-        {
-            return Err(StoreError::UnknownRecord {
-                kind: "practitioner",
-            });
-        }
-    }
+    let key_cache = check_note_refs(&mut tx, keys, notes).await?;
     struct Row<'a> {
         id: NoteId,
         note: &'a NewNote,
         shared: bool,
         ct: Vec<u8>,
+        meta: Vec<u8>,
+        mac: Vec<u8>,
+        parties: Vec<String>,
     }
+    let owners: Vec<String> = key_cache.keys().cloned().collect();
+    let owner_refs: Vec<&str> = owners.iter().map(String::as_str).collect();
+    begin_write(&mut tx, keys, &owner_refs).await?;
     let mut rows = Vec::with_capacity(notes.len());
     for n in notes {
         let id = NoteId::from_bytes(new_id_bytes());
@@ -639,16 +625,49 @@ pub(crate) async fn add_notes(
             n.text.as_bytes(),
         );
         let shared = n.parties.iter().any(|p| p != &n.client_id);
+        let mut parties: Vec<String> = n.parties.iter().map(ToString::to_string).collect();
+        if parties.is_empty() {
+            parties.push(n.client_id.to_string());
+        }
+        parties.sort_unstable();
+        parties.dedup();
+        let meta = seal_meta(
+            key,
+            "notes",
+            id.as_str(),
+            n.client_id.as_str(),
+            &serde_json::json!({ "parties": parties }),
+        );
+        let case = n.case_id.as_ref().map(|c| c.as_str());
+        let author = n.author.as_ref().map(|a| a.as_str());
+        let mac = row_mac(
+            &keys.records,
+            "notes",
+            id.as_str(),
+            n.client_id.as_str(),
+            &[
+                Field::Text(case),
+                Field::Text(author),
+                Field::Int(Some(now)),
+                Field::Int(Some(i64::from(shared))),
+                Field::Bytes(Some(&ct)),
+                Field::Bytes(Some(&meta)),
+            ],
+        )
+        .to_vec();
         rows.push(Row {
             id,
             note: n,
             shared,
             ct,
+            meta,
+            mac,
+            parties,
         });
     }
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO notes (id, client_id, case_id, author_id, created_at, shared, text_ct) ",
+            "INSERT INTO notes (id, client_id, case_id, author_id, created_at, shared, text_ct, meta_ct, mac) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(r.id.as_str().to_owned())
@@ -657,30 +676,32 @@ pub(crate) async fn add_notes(
                 .push_bind(r.note.author.as_ref().map(|a| a.as_str().to_owned()))
                 .push_bind(now)
                 .push_bind(i64::from(r.shared))
-                .push_bind(r.ct.clone());
+                .push_bind(r.ct.clone())
+                .push_bind(r.meta.clone())
+                .push_bind(r.mac.clone());
         });
         qb.build().execute(&mut *tx).await?;
     }
-    let attributions: Vec<(&str, &str)> = rows
+    // Each attribution as a keyed digest bound to its note.
+    let attributions: Vec<(&str, String)> = rows
         .iter()
         .flat_map(|r| {
-            let mut parties: Vec<&str> = r.note.parties.iter().map(ClientId::as_str).collect();
-            if parties.is_empty() {
-                parties.push(r.note.client_id.as_str());
-            }
-            parties.sort_unstable();
-            parties.dedup();
-            parties.into_iter().map(move |p| (r.id.as_str(), p))
+            r.parties.iter().map(move |p| {
+                (
+                    r.id.as_str(),
+                    link_digest(&keys.links, "note_parties", r.id.as_str(), p),
+                )
+            })
         })
         .collect();
     for chunk in attributions.chunks(INSERT_CHUNK) {
-        let mut qb =
-            sqlx::QueryBuilder::<Db>::new("INSERT INTO note_parties (note_id, client_id) ");
+        let mut qb = sqlx::QueryBuilder::<Db>::new("INSERT INTO note_parties (note_id, party) ");
         qb.push_values(chunk, |mut b, (note, party)| {
-            b.push_bind(note.to_string()).push_bind(party.to_string());
+            b.push_bind(note.to_string()).push_bind(party.clone());
         });
         qb.build().execute(&mut *tx).await?;
     }
+    end_write(&mut tx, keys, &owner_refs).await?;
     let drafts = rows
         .iter()
         .map(|r| {
@@ -696,6 +717,60 @@ pub(crate) async fn add_notes(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The owners' data keys of a batch of notes, after checking that every
+/// client, party, case and author it names exists.
+async fn check_note_refs(
+    conn: &mut Conn,
+    keys: &Keys,
+    notes: &[NewNote],
+) -> Result<HashMap<String, DataKey>> {
+    let mut key_cache: HashMap<String, DataKey> = HashMap::new();
+    let mut known: HashSet<String> = HashSet::new();
+    for n in notes {
+        if !key_cache.contains_key(n.client_id.as_str()) {
+            let key = client_key(conn, keys, &n.client_id).await?;
+            key_cache.insert(n.client_id.to_string(), key);
+        }
+        for p in &n.parties {
+            if !key_cache.contains_key(p.as_str())
+                && known.insert(p.to_string())
+                && !client_exists(conn, p).await?
+            {
+                return Err(StoreError::UnknownClient);
+            }
+        }
+        if let Some(case) = &n.case_id
+            && known.insert(case.to_string())
+            && !exists(conn, "SELECT 1 AS one FROM cases WHERE id = $1", case.as_str()).await?
+        {
+            return Err(StoreError::UnknownRecord { kind: "case" });
+        }
+        if let Some(author) = &n.author
+            && known.insert(author.to_string())
+            && !exists(
+                conn,
+                "SELECT 1 AS one FROM practitioners WHERE id = $1",
+                author.as_str(),
+            )
+            .await?
+        {
+            return Err(StoreError::UnknownRecord {
+                kind: "practitioner",
+            });
+        }
+    }
+    Ok(key_cache)
+}
+
+/// A whole batch checked, nothing written (`Store::check_notes`).
+pub(crate) async fn check_notes(pool: &Pool, keys: &Keys, notes: &[NewNote]) -> Result<()> {
+    confidant_core::record::validate_notes(notes, keys.max_note_bytes)?;
+    let mut conn = pool.begin().await?;
+    check_note_refs(&mut conn, keys, notes).await?;
+    conn.rollback().await?;
+    Ok(())
+}
+
 /// The client's notes (those sealed under their key), oldest first. The read
 /// is audited in the same transaction: entries name the client and every
 /// note id returned, at most `READ_IDS_PER_ENTRY` note ids per entry.
@@ -708,37 +783,24 @@ pub(crate) async fn list_notes(
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let key = client_key(&mut tx, keys, client).await?;
-    let rows = query(
-        "SELECT id, case_id, author_id, created_at, text_ct FROM notes WHERE client_id = $1 ORDER BY seq",
-    )
+    let rows = query(&format!(
+        "SELECT {NOTE_COLS} FROM notes WHERE client_id = $1 ORDER BY seq"
+    ))
     .bind(client.as_str())
     .fetch_all(&mut *tx)
     .await?;
-    let party_rows = query(
-        "SELECT np.note_id, np.client_id FROM note_parties np JOIN notes n ON n.id = np.note_id \
-         WHERE n.client_id = $1 AND n.shared = 1",
-    )
-    .bind(client.as_str())
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut parties: HashMap<String, Vec<ClientId>> = HashMap::new();
-    for r in party_rows {
-        let note: String = r.try_get("note_id")?;
-        let party: String = r.try_get("client_id")?;
-        let party = party
-            .parse::<ClientId>()
-            .map_err(|_| StoreError::Corrupt { what: "note party" })?;
-        parties.entry(note).or_default().push(party);
-    }
+    let links = note_links_of(&mut tx, client.as_str()).await?;
+    let no_links = Vec::new();
     let mut notes = Vec::with_capacity(rows.len());
     for r in rows {
+        check_row(keys, "notes", &r)?;
         let id: String = r.try_get("id")?;
+        let mut note_parties =
+            note_parties_from_row(keys, &key, &r, Some(links.get(&id).unwrap_or(&no_links)))?;
         let ct: Vec<u8> = r.try_get("text_ct")?;
         let text = open_text(&key, "notes", "text_ct", &id, client.as_str(), &ct)?;
         let case_id: Option<String> = r.try_get("case_id")?;
         let author: Option<String> = r.try_get("author_id")?;
-        // Unshared notes are attributable to their owner alone.
-        let mut note_parties = parties.remove(&id).unwrap_or_else(|| vec![client.clone()]);
         note_parties.sort();
         notes.push(Note {
             id: id
@@ -760,6 +822,7 @@ pub(crate) async fn list_notes(
             text,
         });
     }
+    check_client_digest(&mut tx, keys, client.as_str()).await?;
     let mut drafts = Vec::new();
     if notes.is_empty() {
         drafts.push(draft(actor, Action::NoteRead, vec![client.to_string()]));
@@ -793,6 +856,7 @@ pub(crate) async fn add_consent(
     actor: &str,
     c: &NewConsent,
 ) -> Result<ConsentId> {
+    c.validate()?;
     let id = ConsentId::from_bytes(new_id_bytes());
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
@@ -807,6 +871,7 @@ pub(crate) async fn add_consent(
     {
         return Err(StoreError::UnknownRecord { kind: "case" });
     }
+    begin_write(&mut tx, keys, &[c.client_id.as_str()]).await?;
     let evidence = c.evidence.as_ref().map(|e| {
         seal(
             &key,
@@ -814,22 +879,28 @@ pub(crate) async fn add_consent(
             e.as_bytes(),
         )
     });
+    let meta = consent_meta(
+        c.purpose.as_str(),
+        c.form.as_str(),
+        c.status.as_str(),
+        now_micros(),
+        c.given_at.map(Timestamp::unix_micros),
+        c.withdrawn_at.map(Timestamp::unix_micros),
+    );
+    // The plaintext columns of schema 4 stay blank: everything is in meta_ct.
     query(
-        "INSERT INTO consents (id, client_id, case_id, purpose, form, status, recorded_at, given_at, withdrawn_at, \
-         evidence_ct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO consents (id, client_id, case_id, purpose, form, status, recorded_at, evidence_ct, meta_ct) \
+         VALUES ($1, $2, $3, '', '', '', 0, $4, $5)",
     )
     .bind(id.as_str())
     .bind(c.client_id.as_str())
     .bind(c.case_id.as_ref().map(|x| x.as_str().to_owned()))
-    .bind(c.purpose.as_str())
-    .bind(c.form.as_str())
-    .bind(c.status.as_str())
-    .bind(now_micros())
-    .bind(c.given_at.map(Timestamp::unix_micros))
-    .bind(c.withdrawn_at.map(Timestamp::unix_micros))
     .bind(evidence)
+    .bind(seal_meta(&key, "consents", id.as_str(), c.client_id.as_str(), &meta))
     .execute(&mut *tx)
     .await?;
+    remac(&mut tx, keys, "consents", id.as_str()).await?;
+    end_write(&mut tx, keys, &[c.client_id.as_str()]).await?;
     let drafts = vec![draft(
         actor,
         Action::ConsentWrite,
@@ -849,46 +920,18 @@ pub(crate) async fn list_consents(
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let key = client_key(&mut tx, keys, client).await?;
-    let rows = query(
-        "SELECT id, case_id, purpose, form, status, recorded_at, given_at, withdrawn_at, evidence_ct \
-         FROM consents WHERE client_id = $1 ORDER BY seq",
-    )
+    let rows = query(&format!(
+        "SELECT {CONSENT_COLS} FROM consents WHERE client_id = $1 ORDER BY seq"
+    ))
     .bind(client.as_str())
     .fetch_all(&mut *tx)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id")?;
-        let ev: Option<Vec<u8>> = r.try_get("evidence_ct")?;
-        let evidence = ev
-            .map(|ct| open_text(&key, "consents", "evidence_ct", &id, client.as_str(), &ct))
-            .transpose()?;
-        let case_id: Option<String> = r.try_get("case_id")?;
-        out.push(Consent {
-            id: id.parse().map_err(corrupt("consent id"))?,
-            client_id: client.clone(),
-            case_id: case_id
-                .map(|c| c.parse())
-                .transpose()
-                .map_err(corrupt("consent case"))?,
-            purpose: r
-                .try_get::<String, _>("purpose")?
-                .parse()
-                .map_err(corrupt("consent purpose"))?,
-            form: r
-                .try_get::<String, _>("form")?
-                .parse()
-                .map_err(corrupt("consent form"))?,
-            status: r
-                .try_get::<String, _>("status")?
-                .parse()
-                .map_err(corrupt("consent status"))?,
-            recorded_at: Timestamp(r.try_get("recorded_at")?),
-            given_at: r.try_get::<Option<i64>, _>("given_at")?.map(Timestamp),
-            withdrawn_at: r.try_get::<Option<i64>, _>("withdrawn_at")?.map(Timestamp),
-            evidence,
-        });
+    for r in &rows {
+        out.push(consent_from_row(keys, &key, client, r)?);
     }
+    drop(rows);
+    check_client_digest(&mut tx, keys, client.as_str()).await?;
     let mut ids = vec![client.to_string()];
     ids.extend(out.iter().map(|c| c.id.to_string()));
     commit_with_entry(tx, keys, &mut chain, draft(actor, Action::ConsentRead, ids)).await?;
@@ -905,14 +948,41 @@ pub(crate) async fn withdraw_consent(
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let done = query("UPDATE consents SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2")
-        .bind(at.unix_micros())
+    let row = query(&format!("SELECT {CONSENT_COLS} FROM consents WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "consent" })?;
+    let owner: String = row.try_get("client_id")?;
+    let client: ClientId = owner.parse().map_err(|_| StoreError::Tampered {
+        table: "consents",
+        row: id.to_string(),
+    })?;
+    let key = client_key(&mut tx, keys, &client).await?;
+    let consent = consent_from_row(keys, &key, &client, &row)?;
+    drop(row);
+    if consent.given_at.is_some_and(|g| at < g) {
+        return Err(FieldError::Inconsistent {
+            rule: "a consent cannot be withdrawn before it was given",
+        }
+        .into());
+    }
+    begin_write(&mut tx, keys, &[client.as_str()]).await?;
+    let meta = consent_meta(
+        consent.purpose.as_str(),
+        consent.form.as_str(),
+        ConsentStatus::Withdrawn.as_str(),
+        consent.recorded_at.unix_micros(),
+        consent.given_at.map(Timestamp::unix_micros),
+        Some(at.unix_micros()),
+    );
+    query("UPDATE consents SET meta_ct = $1 WHERE id = $2")
+        .bind(seal_meta(&key, "consents", id.as_str(), client.as_str(), &meta))
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::UnknownRecord { kind: "consent" });
-    }
+    remac(&mut tx, keys, "consents", id.as_str()).await?;
+    end_write(&mut tx, keys, &[client.as_str()]).await?;
     commit_with_entry(
         tx,
         keys,
@@ -938,14 +1008,21 @@ pub(crate) async fn place_hold(
     if !client_exists(&mut tx, client).await? {
         return Err(StoreError::UnknownClient);
     }
-    query("INSERT INTO legal_holds (id, client_id, reason, placed_at, placed_by) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.as_str())
-        .bind(client.as_str())
-        .bind(reason.as_str())
-        .bind(now_micros())
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+    let key = client_key(&mut tx, keys, client).await?;
+    begin_write(&mut tx, keys, &[client.as_str()]).await?;
+    let meta = hold_meta(reason.as_str(), now_micros(), actor, None);
+    // The plaintext columns of schema 4 stay blank: everything is in meta_ct.
+    query(
+        "INSERT INTO legal_holds (id, client_id, reason, placed_at, placed_by, meta_ct) \
+         VALUES ($1, $2, '', 0, '', $3)",
+    )
+    .bind(id.as_str())
+    .bind(client.as_str())
+    .bind(seal_meta(&key, "legal_holds", id.as_str(), client.as_str(), &meta))
+    .execute(&mut *tx)
+    .await?;
+    remac(&mut tx, keys, "legal_holds", id.as_str()).await?;
+    end_write(&mut tx, keys, &[client.as_str()]).await?;
     let drafts = vec![draft(
         actor,
         Action::LegalHoldSet,
@@ -959,17 +1036,39 @@ pub(crate) async fn place_hold(
 pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &HoldId) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let done =
-        query("UPDATE legal_holds SET released_at = $1 WHERE id = $2 AND released_at IS NULL")
-            .bind(now_micros())
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::UnknownRecord {
-            kind: "standing legal hold",
-        });
+    let standing = || StoreError::UnknownRecord {
+        kind: "standing legal hold",
+    };
+    let row = query(&format!("SELECT {HOLD_COLS} FROM legal_holds WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(standing)?;
+    let owner: String = row.try_get("client_id")?;
+    let client: ClientId = owner.parse().map_err(|_| StoreError::Tampered {
+        table: "legal_holds",
+        row: id.to_string(),
+    })?;
+    let key = client_key(&mut tx, keys, &client).await?;
+    let hold = hold_from_row(keys, &key, &client, &row)?;
+    drop(row);
+    if hold.released_at.is_some() {
+        return Err(standing());
     }
+    begin_write(&mut tx, keys, &[client.as_str()]).await?;
+    let meta = hold_meta(
+        hold.reason.as_str(),
+        hold.placed_at.unix_micros(),
+        &hold.placed_by,
+        Some(now_micros()),
+    );
+    query("UPDATE legal_holds SET meta_ct = $1 WHERE id = $2")
+        .bind(seal_meta(&key, "legal_holds", id.as_str(), client.as_str(), &meta))
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    remac(&mut tx, keys, "legal_holds", id.as_str()).await?;
+    end_write(&mut tx, keys, &[client.as_str()]).await?;
     commit_with_entry(
         tx,
         keys,
@@ -980,34 +1079,227 @@ pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &Hol
     Ok(())
 }
 
-pub(crate) async fn list_holds(pool: &Pool, client: &ClientId) -> Result<Vec<LegalHold>> {
-    let rows = query(
-        "SELECT id, reason, placed_at, placed_by, released_at FROM legal_holds WHERE client_id = $1 ORDER BY seq",
-    )
-    .bind(client.as_str())
-    .fetch_all(pool)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(LegalHold {
-            id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(corrupt("hold id"))?,
-            client_id: client.clone(),
-            reason: r
-                .try_get::<String, _>("reason")?
-                .parse()
-                .map_err(corrupt("hold reason"))?,
-            placed_at: Timestamp(r.try_get("placed_at")?),
-            placed_by: r.try_get("placed_by")?,
-            released_at: r.try_get::<Option<i64>, _>("released_at")?.map(Timestamp),
-        });
+/// A client's legal holds, each row checked and opened, and the client's
+/// digest checked (a deleted hold fails). Not audited here (the caller
+/// records `legal_hold.list`).
+pub(crate) async fn list_holds(pool: &Pool, keys: &Keys, client: &ClientId) -> Result<Vec<LegalHold>> {
+    let mut conn = pool.begin().await?;
+    if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+        query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *conn)
+            .await?;
     }
+    let key = client_key(&mut conn, keys, client).await?;
+    let out = holds_of(&mut conn, keys, &key, client).await?;
+    check_client_digest(&mut conn, keys, client.as_str()).await?;
+    conn.rollback().await?;
     Ok(out)
 }
 
 // ------------------------------------------------------------------ destruction
+
+/// The notes `client` shares: the joint notes it owns (id, other parties)
+/// and the notes other clients own that name it (id, owner, parties left),
+/// every row checked.
+struct SharedSet {
+    joint: Vec<(String, Vec<String>)>,
+    naming: Vec<(String, String, Vec<String>)>,
+    owner_keys: HashMap<String, DataKey>,
+}
+
+async fn shared_set(conn: &mut Conn, keys: &Keys, client: &ClientId, key: &DataKey) -> Result<SharedSet> {
+    let rows = query(&format!("SELECT {NOTE_COLS} FROM notes WHERE shared = 1"))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut set = SharedSet {
+        joint: Vec::new(),
+        naming: Vec::new(),
+        owner_keys: HashMap::new(),
+    };
+    set.owner_keys.insert(client.to_string(), key.clone());
+    for r in &rows {
+        check_row(keys, "notes", r)?;
+        let note: String = r.try_get("id")?;
+        let owner: String = r.try_get("client_id")?;
+        if !set.owner_keys.contains_key(&owner) {
+            let oid: ClientId = owner.parse().map_err(|_| StoreError::Tampered {
+                table: "notes",
+                row: note.clone(),
+            })?;
+            set.owner_keys.insert(owner.clone(), client_key(conn, keys, &oid).await?);
+        }
+        let okey = set.owner_keys.get(&owner).ok_or(StoreError::UnknownClient)?;
+        let parties = note_parties_from_row(keys, okey, r, None)?;
+        let left: Vec<String> = parties
+            .iter()
+            .filter(|p| *p != client)
+            .map(ToString::to_string)
+            .collect();
+        if owner == client.as_str() {
+            if !left.is_empty() {
+                set.joint.push((note, left));
+            }
+        } else if parties.contains(client) {
+            set.naming.push((note, owner, left));
+        }
+    }
+    Ok(set)
+}
+
+/// Carries out the decision on the shared notes before the client's own
+/// rows go: destroyed for everyone, or kept for a remaining party with the
+/// redacted text, re-sealed under that party's key and without the
+/// client's link. Returns the attributions removed and the owners whose
+/// digests changed.
+async fn settle_shared_notes(
+    conn: &mut Conn,
+    keys: &Keys,
+    client: &ClientId,
+    set: &SharedSet,
+    decision: &SharedNotesDecision,
+) -> Result<(u64, Vec<String>)> {
+    let texts: HashMap<&str, &str> = match decision {
+        SharedNotesDecision::KeepRedacted(t) => {
+            t.iter().map(|(id, text)| (id.as_str(), text.as_str())).collect()
+        }
+        SharedNotesDecision::Destroy => HashMap::new(),
+    };
+    let keep = matches!(decision, SharedNotesDecision::KeepRedacted(_));
+    // (note, owner now, parties left)
+    let mut plan: Vec<(&str, &str, &[String])> = Vec::new();
+    for (note, left) in &set.joint {
+        let heir = left.iter().min().ok_or(StoreError::UnknownClient)?;
+        plan.push((note, heir, left));
+    }
+    for (note, owner, left) in &set.naming {
+        plan.push((note, owner, left));
+    }
+    let mut touched: Vec<String> = plan.iter().map(|p| p.1.to_owned()).collect();
+    touched.sort();
+    touched.dedup();
+    for owner in &touched {
+        check_client_digest(conn, keys, owner).await?;
+    }
+    let mut removed = 0;
+    for (note, owner, left) in plan {
+        if !keep {
+            removed += del(conn, note, "DELETE FROM note_parties WHERE note_id = $1").await?;
+            del(conn, note, "DELETE FROM notes WHERE id = $1").await?;
+            continue;
+        }
+        let text = texts.get(note).ok_or(StoreError::InvalidField(FieldError::Empty {
+            field: "redacted text of a shared note",
+        }))?;
+        if confidant_core::record::is_blank(text) {
+            return Err(FieldError::Empty {
+                field: "redacted text of a shared note",
+            }
+            .into());
+        }
+        let heir: ClientId = owner.parse().map_err(|_| StoreError::UnknownClient)?;
+        let key = match set.owner_keys.get(owner) {
+            Some(k) => k.clone(),
+            None => client_key(conn, keys, &heir).await?,
+        };
+        removed += query("DELETE FROM note_parties WHERE note_id = $1 AND party = $2")
+            .bind(note)
+            .bind(link_digest(&keys.links, "note_parties", note, client.as_str()))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        let text_ct = seal(&key, &aad("notes", "text_ct", note, owner), text.as_bytes());
+        let meta = seal_meta(&key, "notes", note, owner, &serde_json::json!({ "parties": left }));
+        query("UPDATE notes SET client_id = $1, text_ct = $2, meta_ct = $3, shared = $4 WHERE id = $5")
+            .bind(owner)
+            .bind(text_ct)
+            .bind(meta)
+            .bind(i64::from(left.len() > 1))
+            .bind(note)
+            .execute(&mut *conn)
+            .await?;
+        remac(conn, keys, "notes", note).await?;
+    }
+    Ok((removed, touched))
+}
+
+/// The notes a client shares with others, decrypted (`Store::shared_notes`).
+pub(crate) async fn shared_notes(pool: &Pool, keys: &Keys, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = client_key(&mut tx, keys, client).await?;
+    let set = shared_set(&mut tx, keys, client, &key).await?;
+    let mut ids: Vec<&str> = set.joint.iter().map(|j| j.0.as_str()).collect();
+    ids.extend(set.naming.iter().map(|n| n.0.as_str()));
+    let mut out = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let r = query(&format!("SELECT {NOTE_COLS} FROM notes WHERE id = $1"))
+            .bind(*id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let owner: String = r.try_get("client_id")?;
+        let okey = set.owner_keys.get(&owner).ok_or(StoreError::UnknownClient)?;
+        let mut parties = note_parties_from_row(keys, okey, &r, None)?;
+        parties.sort();
+        let ct: Vec<u8> = r.try_get("text_ct")?;
+        let case_id: Option<String> = r.try_get("case_id")?;
+        let author: Option<String> = r.try_get("author_id")?;
+        let bad = || StoreError::Tampered {
+            table: "notes",
+            row: (*id).to_owned(),
+        };
+        out.push(Note {
+            id: id.parse().map_err(|_| bad())?,
+            client_id: owner.parse().map_err(|_| bad())?,
+            case_id: case_id.map(|c| c.parse()).transpose().map_err(|_| bad())?,
+            author: author.map(|a| a.parse()).transpose().map_err(|_| bad())?,
+            parties,
+            created_at: Timestamp(r.try_get("created_at")?),
+            text: open_text(okey, "notes", "text_ct", id, &owner, &ct)?,
+        });
+    }
+    let mut record_ids = vec![client.to_string()];
+    record_ids.extend(ids.iter().map(|i| (*i).to_owned()));
+    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::NoteRead, record_ids)).await?;
+    Ok(out)
+}
+
+/// Removes `client` from every case they are a party to (the sealed list
+/// and the link digest). Returns how many links were removed.
+async fn remove_from_cases(conn: &mut Conn, keys: &Keys, client: &ClientId) -> Result<u64> {
+    let rows = query(&format!("SELECT {CASE_COLS} FROM cases"))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut changes: Vec<(String, Vec<String>)> = Vec::new();
+    for r in &rows {
+        let parties = case_parties_checked(conn, keys, r).await?;
+        if parties.contains(client) {
+            let id: String = r.try_get("id")?;
+            let left = parties
+                .iter()
+                .filter(|p| *p != client)
+                .map(ToString::to_string)
+                .collect();
+            changes.push((id, left));
+        }
+    }
+    drop(rows);
+    let mut removed = 0;
+    for (case, left) in &changes {
+        removed += query("DELETE FROM case_parties WHERE case_id = $1 AND party = $2")
+            .bind(case.as_str())
+            .bind(link_digest(&keys.links, "case_parties", case, client.as_str()))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        query("UPDATE cases SET parties_ct = $1 WHERE id = $2")
+            .bind(seal_case_parties(keys, case, left))
+            .bind(case.as_str())
+            .execute(&mut *conn)
+            .await?;
+        remac(conn, keys, "cases", case).await?;
+    }
+    Ok(removed)
+}
 
 /// Destroys a client's record in one transaction: refuses while a legal
 /// hold stands; deletes the wrapped data key first (from that statement on,
@@ -1034,27 +1326,55 @@ pub(crate) async fn destroy_client(
     if !client_exists(&mut tx, client).await? {
         return Err(StoreError::UnknownClient);
     }
-    let holds =
-        query("SELECT COUNT(*) AS n FROM legal_holds WHERE client_id = $1 AND released_at IS NULL")
-            .bind(client.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-    if holds.try_get::<i64, _>("n")? > 0 {
+    let key = client_key(&mut tx, keys, client).await?;
+    begin_write(&mut tx, keys, &[client.as_str(), CASES_DIGEST_ID]).await?;
+    if holds_of(&mut tx, keys, &key, client)
+        .await?
+        .iter()
+        .any(|h| h.released_at.is_none())
+    {
         return Err(StoreError::LegalHold);
     }
     let id = client.as_str();
+    // The client's attributions on other clients' notes and their part in
+    // cases: found through the sealed party lists, removed from them and
+    // from the link digests (those owners' digests are checked first).
+    let set = shared_set(&mut tx, keys, client, &key).await?;
+    let report = SharedNotesReport {
+        decision: match (plan.shared, set.joint.is_empty() && set.naming.is_empty()) {
+            (_, true) => "none",
+            (Some(d), false) => d.as_str(),
+            (None, false) => {
+                let mut ids: Vec<&str> = set.joint.iter().map(|j| j.0.as_str()).collect();
+                ids.extend(set.naming.iter().map(|n| n.0.as_str()));
+                return Err(StoreError::SharedNotes {
+                    count: ids.len(),
+                    notes: ids.join(" "),
+                });
+            }
+        },
+        joint_notes: set.joint.iter().map(|j| j.0.clone()).collect(),
+        notes_naming: set.naming.iter().map(|n| n.0.clone()).collect(),
+    };
+    let (foreign_attributions, touched) = match plan.shared {
+        Some(decision) if report.decision != "none" => {
+            settle_shared_notes(&mut tx, keys, client, &set, decision).await?
+        }
+        _ => (0, Vec::new()),
+    };
+    let case_parties = remove_from_cases(&mut tx, keys, client).await?;
     let erased = key_generation_of(&mut tx, id).await?;
     // Key first: from here on everything sealed under it is unreadable.
     let data_keys = del(&mut tx, id, "DELETE FROM data_keys WHERE owner_id = $1").await?;
-    let note_attributions = del(
-        &mut tx,
-        id,
-        "DELETE FROM note_parties WHERE client_id = $1 OR note_id IN (SELECT id FROM notes WHERE client_id = $1)",
-    )
-    .await?;
+    let note_attributions = foreign_attributions
+        + del(
+            &mut tx,
+            id,
+            "DELETE FROM note_parties WHERE note_id IN (SELECT id FROM notes WHERE client_id = $1)",
+        )
+        .await?;
     let notes = del(&mut tx, id, "DELETE FROM notes WHERE client_id = $1").await?;
     let consents = del(&mut tx, id, "DELETE FROM consents WHERE client_id = $1").await?;
-    let case_parties = del(&mut tx, id, "DELETE FROM case_parties WHERE client_id = $1").await?;
     let legal_holds = del(&mut tx, id, "DELETE FROM legal_holds WHERE client_id = $1").await?;
     let blind_index_entries =
         del(&mut tx, id, "DELETE FROM client_index WHERE client_id = $1").await?;
@@ -1067,6 +1387,9 @@ pub(crate) async fn destroy_client(
     ] {
         del(&mut tx, id, sql).await?;
     }
+    let mut digests: Vec<&str> = vec![id, CASES_DIGEST_ID];
+    digests.extend(touched.iter().map(String::as_str));
+    end_write(&mut tx, keys, &digests).await?;
     let counts = DestroyedCounts {
         data_keys,
         clients,
@@ -1084,8 +1407,18 @@ pub(crate) async fn destroy_client(
         vec![client.to_string()],
     )];
     write_entries(&mut tx, keys, &mut chain, drafts).await?;
-    let record =
-        store_certificate(&mut tx, keys, plan, client, actor, counts, chain.len(), erased).await?;
+    let record = store_certificate(
+        &mut tx,
+        keys,
+        plan,
+        client,
+        actor,
+        counts,
+        chain.len(),
+        erased,
+        &report,
+    )
+    .await?;
     tx.commit().await?;
     Ok((counts, record))
 }

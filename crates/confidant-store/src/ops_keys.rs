@@ -178,12 +178,13 @@ async fn store_certificate(
     counts: DestroyedCounts,
     audit_seq: u64,
     erased: u32,
+    shared: &SharedNotesReport,
 ) -> Result<CertificateRecord> {
     let signer = keys.signer.as_ref().ok_or_else(|| {
         StoreError::AuditSigningKeyMissing(keys.signer_path.display().to_string())
     })?;
     let id = format!("dcert_{}", crate::certificate::hex(&new_id_bytes()));
-    let json = certificate_json(plan, client, actor, counts, &id, audit_seq, erased);
+    let json = certificate_json(plan, client, actor, counts, &id, audit_seq, erased, shared);
     let sealed = seal(
         &keys.certificate_key(),
         &aad("destruction_certificates", "sealed", &id, client.as_str()),

@@ -1,8 +1,7 @@
-// Listings for retention and the client's access log, written once and
-// compiled per backend like `ops.rs` (see `backend.rs`, `retention_ops!`).
-// Both read plaintext columns only (ids, times, flags, audit actions): no
-// data key is unwrapped and nothing sealed is opened, so a sweep over a
-// large store costs one query, not one decryption per client.
+// The client's access log, written once and compiled per backend like
+// `ops.rs` (see `backend.rs`, `retention_ops!`). It reads the audit log
+// only. (The retention listing, `client_activity`, reads sealed flags and
+// holds, so it lives with the integrity checks in `ops_integrity.rs`.)
 
 use sqlx::Row;
 
@@ -10,36 +9,6 @@ type Pool = sqlx::Pool<Db>;
 
 fn query(sql: &str) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments<'_>> {
     sqlx::query::<Db>(sql)
-}
-
-/// Every client with the dates a retention rule can start from, in the
-/// order they were created.
-pub(crate) async fn client_activity(pool: &Pool) -> Result<Vec<ClientActivity>> {
-    // A note counts for every client it is attributable to (a couple's
-    // joint session is each partner's last session too).
-    let rows = query(
-        "SELECT c.id, c.created_at, c.work_ended, \
-           (SELECT MAX(n.created_at) FROM notes n WHERE n.client_id = c.id \
-              OR n.id IN (SELECT p.note_id FROM note_parties p WHERE p.client_id = c.id)) AS last_note, \
-           (SELECT COUNT(*) FROM legal_holds h WHERE h.client_id = c.id AND h.released_at IS NULL) AS holds \
-         FROM clients c ORDER BY c.seq",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id")?;
-        out.push(ClientActivity {
-            id: id
-                .parse()
-                .map_err(|_| StoreError::Corrupt { what: "client id" })?,
-            created_at: Timestamp(r.try_get("created_at")?),
-            work_ended: r.try_get::<i64, _>("work_ended")? != 0,
-            last_note_at: r.try_get::<Option<i64>, _>("last_note")?.map(Timestamp),
-            open_holds: u64::try_from(r.try_get::<i64, _>("holds")?).unwrap_or(0),
-        });
-    }
-    Ok(out)
 }
 
 /// The audit entries naming `client`, oldest first.

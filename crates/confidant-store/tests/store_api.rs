@@ -212,3 +212,117 @@ fn group_commit_coalesces_concurrent_appends_into_a_valid_chain() {
         }
     });
 }
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    use confidant_core::record::{CivilDate, FieldError, validate_notes};
+    tokio_rt().block_on(async {
+        for t in targets().await {
+            let cfg = t.cfg.clone().with_max_note_bytes(Some(64));
+            let store = Store::init_with_key(&cfg, MasterKey::generate(), "admin")
+                .await
+                .unwrap();
+            let a = store.add_client("admin", &client("Ann")).await.unwrap();
+            let head = store.verify_audit().await.unwrap().unwrap();
+            fn refused<T>(r: Result<T, StoreError>) -> FieldError {
+                match r {
+                    Err(StoreError::InvalidField(e)) => e,
+                    Err(other) => panic!("expected a field error, got {other}"),
+                    Ok(_) => panic!("expected a field error, got success"),
+                }
+            }
+            // Names that are empty once invisible characters are removed.
+            for name in ["\u{200B}\u{200D}", " \u{202E}\u{2066} ", "\u{FEFF}\t"] {
+                let e = refused(store.add_client("admin", &client(name)).await);
+                assert_eq!(e, FieldError::Empty { field: "name" });
+            }
+            // Dates of birth in the future or before 1900.
+            let today = CivilDate::today_utc();
+            for dob in [
+                CivilDate::from_days_since_epoch(today.days_since_epoch() + 1),
+                CivilDate::new(1899, 12, 31).unwrap(),
+            ] {
+                let mut c = client("Bea");
+                c.date_of_birth = Some(dob);
+                assert!(matches!(
+                    refused(store.add_client("admin", &c).await),
+                    FieldError::OutOfRange {
+                        field: "date of birth",
+                        ..
+                    }
+                ));
+            }
+            // The placeholder NHS number never parses.
+            assert!(
+                "0000000000"
+                    .parse::<confidant_core::record::NhsNumber>()
+                    .is_err()
+            );
+            // Consents whose dates contradict their status.
+            let mut given_but_withdrawn = NewConsent {
+                client_id: a.clone(),
+                case_id: None,
+                purpose: ConsentPurpose::Research,
+                form: ConsentForm::Written,
+                status: ConsentStatus::Given,
+                given_at: Some(Timestamp(2_000)),
+                withdrawn_at: Some(Timestamp(3_000)),
+                evidence: None,
+            };
+            assert!(matches!(
+                refused(store.add_consent("admin", &given_but_withdrawn).await),
+                FieldError::Inconsistent { .. }
+            ));
+            given_but_withdrawn.status = ConsentStatus::Withdrawn;
+            given_but_withdrawn.withdrawn_at = Some(Timestamp(1_000));
+            assert!(matches!(
+                refused(store.add_consent("admin", &given_but_withdrawn).await),
+                FieldError::Inconsistent { .. }
+            ));
+            // A note over the configured cap; a batch with one bad note
+            // is refused whole, before its first chunk.
+            let long = NewNote::new(a.clone(), "x".repeat(65));
+            assert!(matches!(
+                refused(store.add_note("admin", &long).await),
+                FieldError::TooLong { max: 64, .. }
+            ));
+            let batch = vec![
+                NewNote::new(a.clone(), "fine"),
+                NewNote::new(a.clone(), "\u{200B}"),
+                NewNote::new(a.clone(), "fine too"),
+            ];
+            assert!(matches!(
+                validate_notes(&batch, 64),
+                Err(FieldError::InBatch { index: 2, .. })
+            ));
+            assert!(store.check_notes(&batch).await.is_err());
+            let mut unknown = batch.clone();
+            unknown[1] = NewNote::new(
+                "cl_0000000000000000000000000000beef".parse().unwrap(),
+                "fine",
+            );
+            assert!(matches!(
+                store.check_notes(&unknown).await,
+                Err(StoreError::UnknownClient)
+            ));
+            assert!(store.add_notes("admin", &batch).await.is_err());
+            // Nothing was written: no note, no consent, no new entry.
+            assert_eq!(store.count_notes(&a).await.unwrap(), 0);
+            assert_eq!(store.verify_audit().await.unwrap().unwrap(), head);
+            // Withdrawn before it was given: refused, consent unchanged.
+            given_but_withdrawn.withdrawn_at = None;
+            given_but_withdrawn.status = ConsentStatus::Given;
+            let id = store
+                .add_consent("admin", &given_but_withdrawn)
+                .await
+                .unwrap();
+            assert!(matches!(
+                refused(store.withdraw_consent("admin", &id, Timestamp(1_000)).await),
+                FieldError::Inconsistent { .. }
+            ));
+            let cs = store.list_consents("admin", &a).await.unwrap();
+            assert_eq!(cs[0].status, ConsentStatus::Given);
+            store.close().await;
+        }
+    });
+}

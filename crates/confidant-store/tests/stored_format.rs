@@ -224,6 +224,96 @@ macro_rules! load_rows {
     }};
 }
 
+/// The migrations of schema 4 (before 0005 sealed the metadata), read from
+/// the migration files as they are.
+async fn schema_4(backend: &str) -> sqlx::migrate::Migrator {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut m = sqlx::migrate::Migrator::new(dir).await.unwrap();
+    m.migrations = m
+        .migrations
+        .iter()
+        .filter(|m| m.version < 5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    m
+}
+
+/// Schema 4's plaintext metadata, as an SQL fixture over the v1 rows.
+fn schema_4_metadata(client: &str) -> Vec<String> {
+    vec![
+        "UPDATE clients SET protected = 1, work_ended = 1".to_owned(),
+        "UPDATE consents SET status = 'withdrawn', given_at = 1700000000000000, \
+         withdrawn_at = 1710000000000000"
+            .to_owned(),
+        format!(
+            "INSERT INTO legal_holds (id, client_id, reason, placed_at, placed_by) VALUES \
+             ('hold_01a209acb2f170cea67dff2532137802', '{client}', 'complaint', 1720000000000000, 'fixture')"
+        ),
+        "INSERT INTO cases (id, kind, created_at) VALUES \
+         ('case_01a209acb2f170cea67dff2532137801', 'individual', 1720000000000000)"
+            .to_owned(),
+        format!(
+            "INSERT INTO case_parties (case_id, client_id) VALUES \
+             ('case_01a209acb2f170cea67dff2532137801', '{client}')"
+        ),
+    ]
+}
+
+/// What is left in schema 4's plaintext columns after the upgrade, and the
+/// first note's and the case's links.
+macro_rules! schema_4_leftovers {
+    ($conn:expr, $db:ty) => {{
+        let flags: (i64, i64, i64, i64) = sqlx::query_as::<$db, _>(
+            "SELECT protected, capacity_concern, parental_responsibility, work_ended FROM clients",
+        )
+        .fetch_one(&mut *$conn)
+        .await
+        .unwrap();
+        let consent: (String, String, String, i64, bool, bool) = sqlx::query_as::<$db, _>(
+            "SELECT purpose, form, status, recorded_at, given_at IS NULL, withdrawn_at IS NULL FROM consents",
+        )
+        .fetch_one(&mut *$conn)
+        .await
+        .unwrap();
+        let hold: (String, String, i64, bool) = sqlx::query_as::<$db, _>(
+            "SELECT reason, placed_by, placed_at, released_at IS NULL FROM legal_holds",
+        )
+        .fetch_one(&mut *$conn)
+        .await
+        .unwrap();
+        let note_links: Vec<(String, String)> = sqlx::query_as::<$db, _>(
+            "SELECT note_id, party FROM note_parties WHERE note_id = 'note_01a209acb2f4768d9d778a8a8fefcdab'",
+        )
+        .fetch_all(&mut *$conn)
+        .await
+        .unwrap();
+        let case_links: Vec<(String, String)> =
+            sqlx::query_as::<$db, _>("SELECT case_id, party FROM case_parties")
+                .fetch_all(&mut *$conn)
+                .await
+                .unwrap();
+        (
+            format!("{}|{}|{}|{}", flags.0, flags.1, flags.2, flags.3),
+            format!(
+                "{}|{}|{}|{}|{}|{}",
+                consent.0, consent.1, consent.2, consent.3, consent.4, consent.5
+            ),
+            format!("{}|{}|{}|{}", hold.0, hold.1, hold.2, hold.3),
+            note_links
+                .into_iter()
+                .map(|(n, p)| format!("{n}:{p}"))
+                .collect::<Vec<_>>(),
+            case_links
+                .into_iter()
+                .map(|(n, p)| format!("{n}:{p}"))
+                .collect::<Vec<_>>(),
+        )
+    }};
+}
+
 #[test]
 fn a_v1_store_still_opens_decrypts_and_verifies() {
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
@@ -251,45 +341,126 @@ fn a_v1_store_still_opens_decrypts_and_verifies() {
             ));
         }
         for (cfg, admin) in &targets {
-            // A fresh store with the schema, then the fixture's rows in place of its own.
-            let store = Store::init_with_key(cfg, MasterKey::from_bytes(KEY), "kat")
+            // The key file for the fixture's master key (written by a
+            // scratch store; generation 0, the v1 wrap, is always there).
+            let scratch = StoreConfig::new(tmp("confidant-kat-keys"), None);
+            Store::init_with_key(&scratch, MasterKey::from_bytes(KEY), "kat")
                 .await
-                .unwrap();
-            store.close().await;
+                .unwrap()
+                .close()
+                .await;
+            std::fs::create_dir_all(&cfg.data_dir).unwrap();
+            std::fs::copy(
+                confidant_crypto::key_file_path(&scratch.data_dir),
+                confidant_crypto::key_file_path(&cfg.data_dir),
+            )
+            .unwrap();
+            let _ = std::fs::remove_dir_all(&scratch.data_dir);
+            // An old-format store: the schema as migrations 1-4 leave it,
+            // the fixture's rows, and the plaintext metadata schema 4 kept
+            // (flags, a withdrawn consent, a hold, a case and its link).
             match &cfg.database_url {
+                None => {
+                    let mut c = sqlx::SqliteConnection::connect_with(
+                        &sqlx::sqlite::SqliteConnectOptions::new()
+                            .filename(cfg.sqlite_path())
+                            .create_if_missing(true),
+                    )
+                    .await
+                    .unwrap();
+                    schema_4("sqlite").await.run(&mut c).await.unwrap();
+                    load_rows!(&mut c, sqlx::Sqlite, fixture);
+                    for sql in schema_4_metadata(client.as_str()) {
+                        sqlx::query(&sql).execute(&mut c).await.unwrap();
+                    }
+                }
+                Some(url) => {
+                    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                    schema_4("postgres").await.run(&mut c).await.unwrap();
+                    load_rows!(&mut c, sqlx::Postgres, fixture);
+                    for sql in schema_4_metadata(client.as_str()) {
+                        sqlx::query(&sql).execute(&mut c).await.unwrap();
+                    }
+                }
+            }
+            let store = Store::open(cfg, MasterKey::from_bytes(KEY)).await.unwrap();
+            // Opening a v1 store upgrades it: the unsigned checkpoint is
+            // checked (HMAC, chain) and signed with the Ed25519 audit key,
+            // recorded by one `key.rotate` entry appended to the old chain;
+            // then the records are sealed and authenticated (schema 5), one
+            // `store.upgrade` entry.
+            let entries = fixture["audit_entries"].as_array().unwrap().len() as u64;
+            assert_eq!(
+                store.verify_audit().await.unwrap(),
+                Ok(entries + 2),
+                "audit encoding changed"
+            );
+            let tail = store.audit_tail(2).await.unwrap();
+            assert_eq!(tail[0].action.as_str(), "key.rotate");
+            assert_eq!(tail[0].record_ids, vec!["audit-signing-key".to_owned()]);
+            assert_eq!(tail[1].action.as_str(), "store.upgrade");
+            // The old plaintext columns are blank, the links keyed digests
+            // (pinned: HMAC under HKDF(master, "confidant/v3/links"), bound
+            // to the row; recomputed independently with Python's hmac).
+            let blank = match &cfg.database_url {
                 None => {
                     let mut c = sqlx::SqliteConnection::connect_with(
                         &sqlx::sqlite::SqliteConnectOptions::new().filename(cfg.sqlite_path()),
                     )
                     .await
                     .unwrap();
-                    load_rows!(&mut c, sqlx::Sqlite, fixture);
+                    schema_4_leftovers!(&mut c, sqlx::Sqlite)
                 }
                 Some(url) => {
                     let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-                    load_rows!(&mut c, sqlx::Postgres, fixture);
+                    schema_4_leftovers!(&mut c, sqlx::Postgres)
                 }
-            }
-            let store = Store::open(cfg, MasterKey::from_bytes(KEY)).await.unwrap();
-            // Opening a v1 store upgrades it: the unsigned checkpoint is
-            // checked (HMAC, chain) and signed with the Ed25519 audit key,
-            // recorded by one `key.rotate` entry appended to the old chain.
-            let entries = fixture["audit_entries"].as_array().unwrap().len() as u64;
+            };
             assert_eq!(
-                store.verify_audit().await.unwrap(),
-                Ok(entries + 1),
-                "audit encoding changed"
+                blank,
+                (
+                    "0|0|0|0".to_owned(),
+                    "|||0|true|true".to_owned(),
+                    "||0|true".to_owned(),
+                    vec![
+                        "note_01a209acb2f4768d9d778a8a8fefcdab:7ea9effd16b5ff9995bdd60d5864eee7c1f32b971ecc829a4afddaff0f50be07".to_owned(),
+                    ],
+                    vec![
+                        "case_01a209acb2f170cea67dff2532137801:289c2e235470f5fd0da2a0a29179afeaa4eb2fd6be033cd44bd462127ff6d9e6".to_owned(),
+                    ],
+                )
             );
-            let tail = store.audit_tail(1).await.unwrap();
-            assert_eq!(tail[0].action.as_str(), "key.rotate");
-            assert_eq!(tail[0].record_ids, vec!["audit-signing-key".to_owned()]);
+            // ... and every fact reads back as it was, authenticated.
+            let summary = store.verify_store("kat").await.unwrap();
+            assert_eq!(summary.clients, 1);
+            let c = store.get_client("kat", &client).await.unwrap();
+            assert!(c.flags.protected && c.flags.work_ended);
+            assert!(!c.flags.capacity_concern && !c.flags.parental_responsibility_held_elsewhere);
+            let consents = store.list_consents("kat", &client).await.unwrap();
+            assert_eq!(consents[0].status.as_str(), "withdrawn");
+            assert_eq!(consents[0].purpose.as_str(), "training");
+            assert_eq!(consents[0].given_at.map(|t| t.0), Some(1_700_000_000_000_000));
+            assert_eq!(consents[0].withdrawn_at.map(|t| t.0), Some(1_710_000_000_000_000));
+            let holds = store.list_holds(&client).await.unwrap();
+            assert_eq!(holds.len(), 1);
+            assert_eq!(holds[0].reason.as_str(), "complaint");
+            assert_eq!(holds[0].placed_by, "fixture");
+            assert_eq!(holds[0].placed_at.0, 1_720_000_000_000_000);
+            assert_eq!(holds[0].released_at, None);
+            let case = store
+                .get_case("kat", &"case_01a209acb2f170cea67dff2532137801".parse().unwrap())
+                .await
+                .unwrap();
+            assert_eq!(case.parties, vec![client.clone()]);
+            store.release_hold("kat", &holds[0].id).await.unwrap();
             assert!(store.has_signing_key());
             let head = store
                 .verify_audit_against(store.audit_public_key(), None)
                 .await
                 .unwrap()
                 .unwrap();
-            assert_eq!(head.count, entries + 1);
+            // key.rotate, store.upgrade, and the five audited calls above.
+            assert_eq!(head.count, entries + 7);
             assert!(head.signed.as_ref().is_some_and(|h| h.verify()));
             let c = store.get_client("kat", &client).await.unwrap();
             assert_eq!(c.name, "Heledd Fixture");
@@ -318,6 +489,7 @@ fn a_v1_store_still_opens_decrypts_and_verifies() {
                     .unwrap(),
                 vec![client.clone()]
             );
+            assert_eq!(notes[0].parties, vec![client.clone()]);
             // The reads above were appended to the old chain and still verify.
             assert!(store.verify_audit().await.unwrap().is_ok());
             // The v1 data key (wrapped under the master key itself) opens,

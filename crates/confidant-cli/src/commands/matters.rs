@@ -318,9 +318,9 @@ pub enum CaseCommand {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    // The one terminal filter for store content (`super::terminal_safe_json`).
+    let json = serde_json::to_string_pretty(v)?;
+    println!("{}", super::terminal_safe_json(&json));
     Ok(())
 }
 
@@ -991,6 +991,28 @@ pub async fn client_flags(
     } else {
         println!("{}", serde_json::to_string(&flags)?);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant client destroy CLIENT_ID --reason R [--shared-notes D]`:
+/// prints the stored, signed certificate (JSON).
+pub async fn client_destroy(
+    global: &GlobalOpts,
+    client_id: &str,
+    reason: &str,
+    shared_notes: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let id = client_id.parse::<ClientId>()?;
+    if reason.trim().is_empty() {
+        anyhow::bail!("--reason must not be empty");
+    }
+    let choice = shared_notes
+        .map(str::parse::<confidant_service::record::SharedNotesChoice>)
+        .transpose()?;
+    let (svc, actor) = service(global).await?;
+    let report = svc.destroy_client(&actor, &id, reason, choice).await;
+    svc.close().await;
+    print_json(&report?)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -43,6 +43,9 @@ pub struct GlobalOpts {
     /// volume or host).
     #[arg(long, global = true, env = "CONFIDANT_AUDIT_WITNESS")]
     pub audit_witness: Option<PathBuf>,
+    /// The largest note text accepted, in bytes (default 1 MiB).
+    #[arg(long, global = true, env = "CONFIDANT_MAX_NOTE_BYTES")]
+    pub max_note_bytes: Option<usize>,
     /// Read the passphrase from this open file descriptor (instead of
     /// $CONFIDANT_PASSPHRASE or a prompt).
     #[arg(long, global = true)]
@@ -77,5 +80,86 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Work(c) => matters::run(global, c),
         Command::Serve(a) => serve::run(global, a),
         Command::Sar(c) => sar::run(global, c),
+    }
+}
+
+/// The one output filter for anything the CLI prints that came from the
+/// store (names, note text, free-text fields): control characters (C0 and
+/// C1, so ESC and every ANSI/OSC sequence), bidirectional controls and
+/// other invisible format characters are shown as `\u{XXXX}` instead of
+/// acting on the terminal. Newlines and tabs inside multi-line text stay
+/// when `multiline` is set.
+pub(crate) fn terminal_safe(s: &str, multiline: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        !(multiline && (c == '\n' || c == '\t'))
+            && (c.is_control()
+                || (c != ' ' && confidant_core::record::is_invisible(c) && !c.is_whitespace())
+                || matches!(c, '\u{2028}' | '\u{2029}'))
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// JSON for a terminal: serde_json already escapes C0 controls; this also
+/// escapes C1 controls, bidi and invisible format characters (as JSON
+/// `\uXXXX`, so the document means the same).
+pub(crate) fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() && c != '\n'
+            || (confidant_core::record::is_invisible(c) && !c.is_whitespace())
+            || matches!(c, '\u{2028}' | '\u{2029}')
+        {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod output_tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_bidi_controls_never_reach_the_terminal() {
+        let hostile = "Ann\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe\u{9b}31m";
+        let shown = terminal_safe(hostile, false);
+        assert!(
+            !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{shown}"
+        );
+        assert!(shown.contains("\\u{001B}[2J") && shown.contains("\\u{202E}"));
+        assert_eq!(
+            terminal_safe("line one\nline two", true),
+            "line one\nline two"
+        );
+        assert_eq!(
+            terminal_safe("line one\nline two", false),
+            "line one\\u{000A}line two"
+        );
+        assert_eq!(terminal_safe("Siân Ó Dálaigh", false), "Siân Ó Dálaigh");
+        let json = serde_json::to_string(&serde_json::json!({"name": hostile})).unwrap();
+        let safe = terminal_safe_json(&json);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["name"], hostile);
     }
 }

@@ -206,7 +206,9 @@ async fn svc(global: &GlobalOpts, tz: &Tz) -> anyhow::Result<(Service, String)> 
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    // The one terminal filter for store content (`super::terminal_safe_json`).
+    let json = serde_json::to_string_pretty(v)?;
+    println!("{}", super::terminal_safe_json(&json));
     Ok(())
 }
 

@@ -47,6 +47,9 @@ pub enum StoreCommand {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check the stored records themselves (rows, links, digests, manifest).
+    #[command(name = "store", subcommand)]
+    StoreCheck(StoreCheckCommand),
     /// Measure the store (see docs/store-benchmarks.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -74,6 +77,12 @@ pub enum ClientCommand {
         client_id: String,
         #[arg(long)]
         reason: String,
+        /// When the client shares notes with other clients (a couple's or
+        /// group's joint notes, notes of others naming them): keep-redacted
+        /// (each stays with a remaining party, this client's identifiers
+        /// removed) or destroy. Refused without it if there are any.
+        #[arg(long, value_name = "keep-redacted|destroy")]
+        shared_notes: Option<String>,
     },
     /// Show the stored destruction certificate(s) of a destroyed client.
     Certificate { client_id: String },
@@ -235,6 +244,22 @@ pub enum HoldCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StoreCheckCommand {
+    /// Check every stored row end to end: each row's MAC and sealed
+    /// metadata, every case and note link, every client's digest, and the
+    /// store manifest signed with the audit checkpoint. Prints
+    /// `ok N clients, M rows`, or `tampered: record tampered: TABLE ROW_ID`
+    /// (ids only, never content) and exits 1. Run `audit verify` too: the
+    /// two check different things.
+    Verify {
+        /// One JSON object on stdout: {"ok", "clients", "rows"} or
+        /// {"ok": false, "problem"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the whole audit log: prints `ok N entries` and the signed
     /// head (keep it elsewhere), or what is wrong and exits 1.
@@ -350,6 +375,7 @@ pub(crate) fn config(global: &super::GlobalOpts) -> StoreConfig {
     StoreConfig::new(global.data.clone(), global.database_url.clone())
         .with_audit_signing_key(global.audit_signing_key.clone())
         .with_audit_witness(global.audit_witness.clone())
+        .with_max_note_bytes(global.max_note_bytes)
 }
 
 pub(crate) fn runtime() -> anyhow::Result<confidant_store::tokio::runtime::Runtime> {
@@ -378,9 +404,9 @@ fn parse_client(s: &str) -> anyhow::Result<ClientId> {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(v)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    writeln!(out, "{}", super::terminal_safe_json(&json))?;
     Ok(())
 }
 
@@ -414,6 +440,9 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
     if let StoreCommand::Audit(c) = command {
         return audit(global, c).await;
     }
+    if let StoreCommand::StoreCheck(StoreCheckCommand::Verify { json }) = command {
+        return store_verify(global, json).await;
+    }
     // Commands that live in the application layer open it themselves.
     match command {
         StoreCommand::Client(ClientCommand::AccessLog { client_id, json }) => {
@@ -444,6 +473,19 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
         StoreCommand::Hold(HoldCommand::List { client_id, json }) => {
             return super::matters::hold_list(global, &client_id, json).await;
         }
+        StoreCommand::Client(ClientCommand::Destroy {
+            client_id,
+            reason,
+            shared_notes,
+        }) => {
+            return super::matters::client_destroy(
+                global,
+                &client_id,
+                &reason,
+                shared_notes.as_deref(),
+            )
+            .await;
+        }
         command => run_on_store(global, command).await,
     }
 }
@@ -466,9 +508,10 @@ async fn run_on_store(
         StoreCommand::Note(c) => note(&store, &actor, c).await,
         StoreCommand::Consent(c) => consent(&store, &actor, c).await,
         StoreCommand::Hold(c) => hold(&store, &actor, c).await,
-        StoreCommand::Init { .. } | StoreCommand::Audit(_) | StoreCommand::Bench(_) => {
-            Err(anyhow::anyhow!("internal: dispatched above"))
-        }
+        StoreCommand::Init { .. }
+        | StoreCommand::Audit(_)
+        | StoreCommand::StoreCheck(_)
+        | StoreCommand::Bench(_) => Err(anyhow::anyhow!("internal: dispatched above")),
     };
     if let Some(problem) = store.take_witness_error() {
         eprintln!("warning: {problem}");
@@ -518,7 +561,7 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
             } else {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "id: {}", c.id)?;
-                writeln!(out, "name: {}", c.name)?;
+                writeln!(out, "name: {}", super::terminal_safe(&c.name, false))?;
                 if let Some(d) = c.date_of_birth {
                     writeln!(out, "date of birth: {d}")?;
                 }
@@ -529,7 +572,7 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
                     ("postcode", &c.postcode),
                 ] {
                     if let Some(v) = v {
-                        writeln!(out, "{label}: {v}")?;
+                        writeln!(out, "{label}: {}", super::terminal_safe(v, false))?;
                     }
                 }
                 if let Some(n) = &c.nhs_number {
@@ -544,13 +587,8 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
                 println!("{id}");
             }
         }
-        ClientCommand::Destroy { client_id, reason } => {
-            let id = parse_client(&client_id)?;
-            if reason.trim().is_empty() {
-                bail!("--reason must not be empty");
-            }
-            let report = store.destroy_client(actor, &id, &reason).await?;
-            print_json(&report)?;
+        ClientCommand::Destroy { .. } => {
+            bail!("internal: dispatched to the application layer")
         }
         ClientCommand::Certificate { client_id } => {
             let id = parse_client(&client_id)?;
@@ -673,6 +711,10 @@ async fn note(store: &Store, actor: &str, c: NoteCommand) -> anyhow::Result<Exit
             if let Some(path) = batch {
                 // Parse the whole batch first: malformed input writes nothing.
                 let notes = read_batch(&path, &client)?;
+                // ... and check all of it (text, size, every id it names)
+                // before the first chunk commits: a bad note anywhere in
+                // the batch writes nothing.
+                store.check_notes(&notes).await?;
                 let mut out = std::io::stdout().lock();
                 for part in notes.chunks(chunk.max(1)) {
                     let ids = store.add_notes(actor, part).await?;
@@ -719,7 +761,7 @@ async fn note(store: &Store, actor: &str, c: NoteCommand) -> anyhow::Result<Exit
                 let mut out = std::io::stdout().lock();
                 for n in &notes {
                     writeln!(out, "{}  {}", n.id, n.created_at)?;
-                    writeln!(out, "{}", n.text.trim_end())?;
+                    writeln!(out, "{}", super::terminal_safe(n.text.trim_end(), true))?;
                     writeln!(out)?;
                 }
             }
@@ -826,6 +868,55 @@ async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant store verify`: exit 0 when every row, link, digest and the
+/// manifest verify; 1 naming the table and row id of what does not.
+async fn store_verify(global: &super::GlobalOpts, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open(global).await?;
+    let actor = match actor(Some(&store)).await {
+        Ok(a) => a,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    let verdict = store.verify_store(&actor).await;
+    store.close().await;
+    let verdict = match verdict {
+        Ok(summary) => Ok(summary),
+        Err(
+            e @ (confidant_store::StoreError::Tampered { .. }
+            | confidant_store::StoreError::ManifestInvalid
+            | confidant_store::StoreError::AuditCheckpointInvalid
+            | confidant_store::StoreError::AuditTampered),
+        ) => Err(e.to_string()),
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        let (value, code) = match &verdict {
+            Ok(s) => (
+                serde_json::json!({"ok": true, "clients": s.clients, "rows": s.rows}),
+                ExitCode::SUCCESS,
+            ),
+            Err(problem) => (
+                serde_json::json!({"ok": false, "problem": problem}),
+                ExitCode::from(1),
+            ),
+        };
+        print_json(&value)?;
+        return Ok(code);
+    }
+    match verdict {
+        Ok(s) => {
+            println!("ok {} clients, {} rows", s.clients, s.rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            println!("tampered: {problem}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn audit(global: &super::GlobalOpts, c: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,7 @@
 //! The `Store` methods for retention and the access log (operations in
 //! `../retention.rs`, compiled per backend).
 
-use super::{Db, Store, pg_retention, sqlite_retention};
+use super::{Db, Store, pg_ops, pg_retention, sqlite_ops, sqlite_retention};
 use crate::error::Result;
 use crate::retention_model::{AccessEntry, ClientActivity};
 use confidant_audit::Action;
@@ -14,8 +14,8 @@ impl Store {
     /// (a sweep's own entries name each client it destroys).
     pub async fn client_activity(&self, actor: &str) -> Result<Vec<ClientActivity>> {
         let out = match &self.db {
-            Db::Sqlite(p) => sqlite_retention::client_activity(p).await?,
-            Db::Postgres(p) => pg_retention::client_activity(p).await?,
+            Db::Sqlite(p) => sqlite_ops::client_activity(p, &self.keys).await?,
+            Db::Postgres(p) => pg_ops::client_activity(p, &self.keys).await?,
         };
         self.record_event(actor, Action::ClientSearch, Vec::new())
             .await?;
