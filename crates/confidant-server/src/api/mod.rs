@@ -3,6 +3,7 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod records;
 pub mod session;
 
 use crate::AppError;
