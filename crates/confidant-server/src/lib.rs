@@ -88,6 +88,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/setup", post(api::session::setup))
         .route(
             "/api/v1/session",

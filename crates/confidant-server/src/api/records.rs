@@ -6,7 +6,7 @@
 //! ids the user may not see answer alike where the policy decides on the
 //! record's facts ("not allowed").
 
-use super::ApiJson;
+use super::{ApiJson, Record, RecordList};
 use crate::session::ApiUser;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -59,7 +59,7 @@ fn word<T: FromStr<Err = confidant_core::vocab::UnknownValue>>(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: String,
 }
@@ -70,7 +70,7 @@ fn created(id: impl ToString) -> (StatusCode, Json<Created>) {
 
 // ------------------------------------------------------------ clients
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClientBody {
     pub name: String,
@@ -90,6 +90,19 @@ pub struct NewClientBody {
     pub protected: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients",
+    tag = "clients",
+    request_body = NewClientBody,
+    responses(
+        (status = 201, description = "registered, and assigned to me", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn create_client(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -120,6 +133,18 @@ pub async fn create_client(
     Ok(created(id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients",
+    tag = "clients",
+    responses(
+        (status = 200, description = "the clients assigned to me", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn my_clients(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -127,6 +152,19 @@ pub async fn my_clients(
     Ok(Json(state.service().my_clients_as(user.principal()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}",
+    tag = "clients",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the client", body = Record),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn show_client(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -138,12 +176,26 @@ pub async fn show_client(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     pub practitioner_id: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/assignments",
+    tag = "clients",
+    params(("id" = String, Path, description = "the id")),
+    request_body = AssignBody,
+    responses(
+        (status = 204, description = "assigned"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn assign(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -161,6 +213,19 @@ pub async fn assign(
 
 // ------------------------------------------------------------ notes
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}/notes",
+    tag = "notes",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the client's notes", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn notes(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -172,12 +237,26 @@ pub async fn notes(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     pub text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/notes",
+    tag = "notes",
+    params(("id" = String, Path, description = "the id")),
+    request_body = NoteBody,
+    responses(
+        (status = 201, description = "written", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn add_note(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -194,6 +273,19 @@ pub async fn add_note(
 
 // ------------------------------------------------------------ consents
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}/consents",
+    tag = "consents",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the client's consents", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn consents(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -208,7 +300,7 @@ pub async fn consents(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     pub purpose: String,
@@ -220,6 +312,20 @@ pub struct ConsentBody {
     pub evidence: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/consents",
+    tag = "consents",
+    params(("id" = String, Path, description = "the id")),
+    request_body = ConsentBody,
+    responses(
+        (status = 201, description = "recorded", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn add_consent(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -241,13 +347,27 @@ pub async fn add_consent(
     Ok(created(id))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     #[serde(default)]
     pub at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/consents/{consent}/withdraw",
+    tag = "consents",
+    params(("id" = String, Path, description = "the id"), ("consent" = String, Path, description = "the id")),
+    request_body = WithdrawBody,
+    responses(
+        (status = 204, description = "withdrawn"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -266,6 +386,19 @@ pub async fn withdraw_consent(
 
 // ------------------------------------------------------------ holds
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}/holds",
+    tag = "holds",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "legal holds", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn holds(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -277,12 +410,28 @@ pub async fn holds(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldBody {
+    /// court-application, complaint, investigation or other.
+    #[schema(value_type = String)]
     pub reason: HoldReason,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/holds",
+    tag = "holds",
+    params(("id" = String, Path, description = "the id")),
+    request_body = HoldBody,
+    responses(
+        (status = 201, description = "placed", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn place_hold(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -299,17 +448,32 @@ pub async fn place_hold(
 
 // ------------------------------------------------------------ matters
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenMatterBody {
     pub client_id: String,
     /// A built-in policy name.
     pub policy: String,
+    /// What the matter is about (`kind` and its fields).
+    #[schema(value_type = Object)]
     pub subject: MatterSubject,
     #[serde(default)]
     pub summary: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/matters",
+    tag = "matters",
+    request_body = OpenMatterBody,
+    responses(
+        (status = 201, description = "opened", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn open_matter(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -333,6 +497,19 @@ pub async fn open_matter(
     Ok(created(id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/matters/{id}",
+    tag = "matters",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the matter", body = Record),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn show_matter(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -344,6 +521,19 @@ pub async fn show_matter(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}/matters",
+    tag = "matters",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the client's matters", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn client_matters(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -358,13 +548,27 @@ pub async fn client_matters(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideBody {
     #[serde(default)]
     pub on: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/matters/{id}/decide",
+    tag = "matters",
+    params(("id" = String, Path, description = "the id")),
+    request_body = DecideBody,
+    responses(
+        (status = 200, description = "the policy's recommendation", body = Record),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn decide(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -383,6 +587,19 @@ pub async fn decide(
 
 // ------------------------------------------------------------ SARs, retention, audit
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{id}/sars",
+    tag = "sars",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 200, description = "the client's subject access requests", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn client_sars(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -394,7 +611,7 @@ pub async fn client_sars(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionQuery {
     pub policy: String,
@@ -402,6 +619,19 @@ pub struct RetentionQuery {
     pub by: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/retention/due",
+    tag = "retention",
+    params(("policy" = String, Query, description = "a built-in policy name"), ("by" = Option<String>, Query, description = "YYYY-MM-DD (default today)")),
+    responses(
+        (status = 200, description = "every client's retention position", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn retention_due(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -427,7 +657,7 @@ pub async fn retention_due(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditVerified {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -436,6 +666,18 @@ pub struct AuditVerified {
     pub problem: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/audit/verify",
+    tag = "audit",
+    responses(
+        (status = 200, description = "the audit log verified, or where it breaks", body = AuditVerified),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn verify_audit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -458,12 +700,26 @@ pub async fn verify_audit(
 
 // ------------------------------------------------------------ break-glass
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakGlassBody {
     pub reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{id}/break-glass",
+    tag = "break-glass",
+    params(("id" = String, Path, description = "the id")),
+    request_body = BreakGlassBody,
+    responses(
+        (status = 201, description = "the grant", body = Record),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn break_glass(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -478,6 +734,18 @@ pub async fn break_glass(
     Ok((StatusCode::CREATED, Json(g)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/break-glass",
+    tag = "break-glass",
+    responses(
+        (status = 200, description = "grants waiting for review", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn break_glass_queue(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -487,6 +755,19 @@ pub async fn break_glass_queue(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/break-glass/{id}/review",
+    tag = "break-glass",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 204, description = "reviewed"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn review_break_glass(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -502,7 +783,7 @@ pub async fn review_break_glass(
 
 // ------------------------------------------------------------ tokens
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     pub label: String,
@@ -514,13 +795,27 @@ pub struct TokenBody {
     pub days: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenCreated {
+    #[schema(value_type = String)]
     pub id: TokenId,
     /// The token, shown this once.
     pub token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    request_body = TokenBody,
+    responses(
+        (status = 201, description = "the token, shown once", body = TokenCreated),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -548,6 +843,18 @@ pub async fn create_token(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    responses(
+        (status = 200, description = "my tokens (no secrets)", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -555,6 +862,19 @@ pub async fn list_tokens(
     Ok(Json(state.service().list_tokens(user.principal()).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "tokens",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -570,7 +890,7 @@ pub async fn revoke_token(
 
 // ------------------------------------------------------------ users
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
     pub username: String,
@@ -580,6 +900,19 @@ pub struct UserBody {
     pub practitioner_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = UserBody,
+    responses(
+        (status = 201, description = "created (TOTP enrolment due at first sign-in)", body = Created),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -608,6 +941,18 @@ pub async fn create_user(
     Ok(created(id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    responses(
+        (status = 200, description = "every account", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
