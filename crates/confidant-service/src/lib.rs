@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod authorised;
+pub mod demo;
 pub mod health;
 pub mod matter;
 pub mod package;
