@@ -412,3 +412,28 @@ fn bad_bodies_change_nothing() {
         assert_eq!(list, json!([]));
     });
 }
+
+#[test]
+fn a_cookie_and_a_token_together_are_refused() {
+    for_each_backend(AccountSettings::default(), |h| async move {
+        let p = people(&h).await;
+        let (_, t) = post(&h, &p.alice, "/api/v1/tokens", json!({"label": "both"})).await;
+        let token = t["token"].as_str().unwrap();
+        // Valid token with a forged cookie, and valid cookie with a valid
+        // token: neither is let through on the other's strength.
+        for cookie in [
+            "__Host-confidant-session=forged",
+            p.alice.cookie.as_str(),
+            "__Host-confidant-session=",
+        ] {
+            let req = axum::http::Request::builder()
+                .uri("/api/v1/session")
+                .header("cookie", cookie)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let (st, _, _) = h.send(req).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED, "{cookie}");
+        }
+    });
+}
