@@ -536,3 +536,49 @@ fn sign_in_bodies_are_checked() {
         assert_eq!(s, StatusCode::BAD_REQUEST);
     });
 }
+
+#[test]
+fn wrong_enrolment_codes_are_throttled_too() {
+    for_each_backend(AccountSettings::default(), |h| async move {
+        h.user("pat", &[Role::Practitioner]).await;
+        let (cookie, csrf) = h.password_step("pat").await;
+        let (_, _, e) = h
+            .call(
+                Method::POST,
+                "/api/v1/session/enrol",
+                Some(&cookie),
+                Some(&csrf),
+                None,
+            )
+            .await;
+        let secret = secret_of(&e);
+        let right = code(&secret, 0);
+        let wrong = if right.as_str() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for _ in 0..confidant_auth::throttle::FREE_FAILURES {
+            let (s, _, _) = h
+                .call(
+                    Method::POST,
+                    "/api/v1/session/enrol/confirm",
+                    Some(&cookie),
+                    Some(&csrf),
+                    Some(json!({"code": wrong})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+        }
+        let (s, _, body) = h
+            .call(
+                Method::POST,
+                "/api/v1/session/enrol/confirm",
+                Some(&cookie),
+                Some(&csrf),
+                Some(json!({"code": right.as_str()})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    });
+}

@@ -676,6 +676,13 @@ impl Service {
         now: Timestamp,
     ) -> Result<(IssuedSession, Vec<Zeroizing<String>>)> {
         let user = self.store().get_user(&pending.user_id).await?;
+        // Wrong codes count against the account here too.
+        self.check_throttles(
+            &[format!("user:{}", user.id)],
+            now,
+            vec![user.id.to_string()],
+        )
+        .await?;
         let Some(secret) = user
             .totp_pending
             .as_ref()
