@@ -94,7 +94,7 @@ fn vocabulary(t: &Tok<'_>) -> bool {
     let l = t.l();
     for suf in ["ed", "d", "ing", "ly", "s", "es", "ness", "ful", "ment"] {
         if let Some(stem) = l.strip_suffix(suf) {
-            if stem.len() >= 3 && (GAZ.has(stem, V) || GAZ.has(&format!("{stem}e"), V)) {
+            if stem.len() >= 3 && (GAZ.has(stem, V) || GAZ.has_joined(stem, "e", V)) {
                 // "re" and "dis" prefixes: "REORIENTED" -> "orient".
                 return true;
             }
@@ -261,7 +261,29 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
         let cue = i
             .checked_sub(1)
             .filter(|_| name_gap(gap(text, toks, i)) && !gap(text, toks, i).contains('\n'))
-            .and_then(|p| person_cue(toks[p].l()));
+            .and_then(|p| person_cue(toks[p].l()))
+            // "SEEN BY ROSE", "DISCUSSED WITH GRACE": a verb of meeting
+            // someone makes "BY"/"WITH" a strong cue.
+            .map(|strong| {
+                strong
+                    || i >= 2
+                        && matches!(toks[i - 1].l(), "by" | "with")
+                        && gap(text, toks, i - 1) == " "
+                        && matches!(
+                            toks[i - 2].l(),
+                            "seen"
+                                | "reviewed"
+                                | "discussed"
+                                | "spoke"
+                                | "signed"
+                                | "examined"
+                                | "assessed"
+                                | "visited"
+                                | "accompanied"
+                                | "escorted"
+                                | "met"
+                        )
+            });
         // "J. WALSH": an initial and a surname.
         let initial = t.nchars == 1
             && t.text != "I"
@@ -407,9 +429,33 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
             {
                 e += 1;
             }
+            // "TO CHILDRENS HOSPITAL IF WORSENS": the name ends at its
+            // organisation word.
+            if let Some(last) = (i + 1..=e).rev().find(|&k| toks[k].is(F_ORG_END)) {
+                e = last;
+            }
             let ends_org = toks[e].is(F_ORG_END) && e > i;
             let named = (i..=e).any(|k| !vocabulary(&toks[k]) || toks[k].is(F_NAME | F_PLACE));
             if (ends_org || named) && !toks[i].is(F_STOP | F_TITLE) && !toks[i].is(F_CLINICAL) {
+                // "SENT TO HEBREW REHAB AND YOUVILLE": a second name in
+                // no vocabulary list after "AND" or a comma.
+                if e + 2 < n
+                    && upper[e + 2]
+                    && (toks[e + 1].lower == "and" && gap(text, toks, e + 1) == " "
+                        || toks[e + 1].lower == "or" && gap(text, toks, e + 1) == " ")
+                    && gap(text, toks, e + 2) == " "
+                    && toks[e + 2].alpha
+                    && toks[e + 2].nchars >= 4
+                    && !vocabulary(&toks[e + 2])
+                    && !toks[e + 2].is(F_NAME)
+                {
+                    out.push(Cand {
+                        s: toks[e + 2].s,
+                        e: toks[e + 2].e,
+                        kind: T::Organisation,
+                        prio: 36,
+                    });
+                }
                 // "WORKS AT THE BEACON ROOM": "THE" stays outside.
                 let a = if toks[i].lower == "the" && i < e {
                     i + 1
@@ -484,16 +530,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
 
 /// Length of the organisation suffix that ends at token `b`.
 fn org_suffix_len(toks: &[Tok<'_>], b: usize) -> usize {
-    for suf in &GAZ.org_suffixes {
-        let k = suf.len();
-        if k > b + 1 {
-            continue;
-        }
-        if (0..k).all(|x| toks[b + 1 - k + x].lower == suf[x]) {
-            return k;
-        }
-    }
-    0
+    GAZ.org_suffix_at(|x| b.checked_sub(x).map(|i| toks[i].lower), b + 1)
 }
 
 /// In capitals (nursing notes) bare numbers are times ("0700-1900",
@@ -518,6 +555,10 @@ pub(crate) fn drop_clinical_numbers(
         let Some(body) = text.get(c.s..c.e) else {
             return true;
         };
+        // "GIVEN 1315 IN ED": a time and a word, not a Dutch postcode.
+        if c.kind == T::Postcode && c.prio <= 40 {
+            return false;
+        }
         if !body
             .chars()
             .all(|ch| ch.is_ascii_digit() || matches!(ch, '-' | '/' | '.' | ' ' | ':'))
@@ -594,6 +635,24 @@ mod tests {
                 "{not}: {texts:?}"
             );
         }
+    }
+
+    #[test]
+    fn organisations_and_meetings_in_capitals() {
+        let got = found(
+            "SEEN BY ROSE ON WARD ROUND. WILL TRANSFER TO CHILDRENS HOSPITAL IF WORSENS. REFERRAL SENT TO HEBREW REHAB. PHARMACY (CVS ON CENTRE ST) CLOSED. TPA GIVEN 1315 IN ED.",
+        );
+        let texts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        for want in [
+            "ROSE",
+            "CHILDRENS HOSPITAL",
+            "HEBREW REHAB",
+            "CVS",
+            "CENTRE ST",
+        ] {
+            assert!(texts.contains(&want), "{want}: {texts:?}");
+        }
+        assert!(!texts.iter().any(|t| t.contains("1315")), "{texts:?}");
     }
 
     #[test]

@@ -159,6 +159,11 @@ pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
                     | "taken"
                     | "admitted"
                     | "transferred"
+                    | "transfer"
+                    | "admit"
+                    | "discharge"
+                    | "list"
+                    | "listed"
                     | "discharged"
                     | "caseworker"
                     | "worker"
@@ -660,14 +665,28 @@ fn bracketed_organisations(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 | "job"
                 | "provider"
                 | "association"
+                | "pharmacy"
+                | "chemist"
+                | "dentist"
+                | "rehab"
+                | "hospice"
+                | "hostel"
+                | "shelter"
         ) {
             continue;
         }
         let mut e = i;
-        while e + 1 < n && e < i + 4 && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}") {
+        let place_prep = |t: &Tok<'_>| matches!(t.l(), "on" | "at" | "in" | "near" | "off");
+        while e + 1 < n
+            && e < i + 4
+            && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}")
+            && !place_prep(&toks[e + 1])
+        {
             e += 1;
         }
-        if !text.get(toks[e].e..).is_some_and(|r| r.starts_with(')')) {
+        // "pharmacy (CVS on Centre St)": the name before where it is.
+        let before_where = e + 1 < n && gap(text, toks, e + 1) == " " && place_prep(&toks[e + 1]);
+        if !before_where && !text.get(toks[e].e..).is_some_and(|r| r.starts_with(')')) {
             continue;
         }
         let named = (i..=e).any(|k| {

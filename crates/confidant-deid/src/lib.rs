@@ -71,7 +71,7 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
         known::detect(text, &toks, k, &mut cands);
     }
     patterns::detect(text, &toks, &mut cands);
-    patterns::years(text, &mut cands);
+    patterns::years(&toks, &mut cands);
     dates::detect(text, &toks, &mut cands);
     let upper = caseless::upper_regions(text, &toks);
     names::detect(text, &toks, &upper, &mut cands);

@@ -280,9 +280,9 @@ fn runs(text: &str, toks: &[Tok<'_>], upper: &[bool]) -> Vec<(usize, usize)> {
 }
 
 fn is_org_word(l: &str) -> bool {
-    GAZ.org_suffixes
-        .iter()
-        .any(|suf| suf.len() == 1 && suf[0] == l)
+    GAZ.org_by_last
+        .get(l)
+        .is_some_and(|v| v.iter().any(|suf| suf.len() == 1))
 }
 
 fn push(out: &mut Vec<Cand>, toks: &[Tok<'_>], a: usize, b: usize, kind: T, prio: u8) {
@@ -299,16 +299,7 @@ fn org_suffix_len(toks: &[Tok<'_>], a: usize, b: usize) -> usize {
     if !toks[b].is(F_ORG_END) {
         return 0;
     }
-    for suf in &GAZ.org_suffixes {
-        let k = suf.len();
-        if k > b + 1 - a {
-            continue;
-        }
-        if (0..k).all(|x| toks[b + 1 - k + x].lower == suf[x]) {
-            return k;
-        }
-    }
-    0
+    GAZ.org_suffix_at(|x| b.checked_sub(x).map(|i| toks[i].lower), b + 1 - a)
 }
 
 fn is_house_number(t: &Tok<'_>) -> bool {
