@@ -159,6 +159,11 @@ pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
                     | "taken"
                     | "admitted"
                     | "transferred"
+                    | "transfer"
+                    | "admit"
+                    | "discharge"
+                    | "list"
+                    | "listed"
                     | "discharged"
                     | "caseworker"
                     | "worker"
@@ -523,6 +528,7 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
         }
     }
     bracketed_organisations(text, toks, out);
+    place_services(text, toks, out);
     lower_case_streets(text, toks, out);
     organisations(text, toks, upper, out);
     preferred_names(text, toks, out);
@@ -588,6 +594,45 @@ fn lower_case_streets(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
     }
 }
 
+/// A generic service named after its area ("Leeds CAMHS", "Bury CMHT",
+/// "LEEDS IAPT"): the service kind is not an identifier, the place is.
+fn place_services(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    for i in 1..toks.len() {
+        let svc = &toks[i];
+        if !(svc.allcaps && svc.alpha && (3..=6).contains(&svc.nchars)) || gap(text, toks, i) != " "
+        {
+            continue;
+        }
+        if !matches!(
+            svc.l(),
+            "camhs" | "cahms" | "cmht" | "crht" | "iapt" | "mash" | "mhst" | "amhp" | "ctr"
+        ) {
+            continue;
+        }
+        // The place: one word, or two ("Merthyr Tydfil CMHT").
+        let mut a = i - 1;
+        let ok1 = |t: &Tok<'_>| t.alpha && t.cap && t.nchars >= 3 && !t.is(F_STOP | F_TITLE);
+        if !ok1(&toks[a]) {
+            continue;
+        }
+        if a >= 1
+            && gap(text, toks, a) == " "
+            && ok1(&toks[a - 1])
+            && GAZ
+                .places
+                .contains(&format!("{} {}", toks[a - 1].l(), toks[a].l()))
+        {
+            a -= 1;
+        } else if !toks[a].is(F_PLACE)
+            || toks[a].is(F_CARE)
+            || toks[a].allcaps && toks[a].is(F_ENGLISH | F_CLINICAL)
+        {
+            continue;
+        }
+        push(out, toks, a, i - 1, T::Location, 41);
+    }
+}
+
 /// "Landlord (Torus)", "uni (strathclyde)", "the school (st josephs)": a
 /// short bracket after a word for an institution names it.
 fn bracketed_organisations(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
@@ -620,14 +665,28 @@ fn bracketed_organisations(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 | "job"
                 | "provider"
                 | "association"
+                | "pharmacy"
+                | "chemist"
+                | "dentist"
+                | "rehab"
+                | "hospice"
+                | "hostel"
+                | "shelter"
         ) {
             continue;
         }
         let mut e = i;
-        while e + 1 < n && e < i + 4 && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}") {
+        let place_prep = |t: &Tok<'_>| matches!(t.l(), "on" | "at" | "in" | "near" | "off");
+        while e + 1 < n
+            && e < i + 4
+            && matches!(gap(text, toks, e + 1), " " | "'" | "\u{2019}")
+            && !place_prep(&toks[e + 1])
+        {
             e += 1;
         }
-        if !text.get(toks[e].e..).is_some_and(|r| r.starts_with(')')) {
+        // "pharmacy (CVS on Centre St)": the name before where it is.
+        let before_where = e + 1 < n && gap(text, toks, e + 1) == " " && place_prep(&toks[e + 1]);
+        if !before_where && !text.get(toks[e].e..).is_some_and(|r| r.starts_with(')')) {
             continue;
         }
         let named = (i..=e).any(|k| {
@@ -688,17 +747,25 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
             // "Derby Foodbank", "Swansea Crown Court": a place and a public
             // service; names.rs keeps the place only.
             let service = || {
-                (i..=e).any(|k| {
-                    crate::names::SERVICE_SUFFIXES.iter().any(|s| {
-                        !s.contains(' ') && *s == toks[k].lower
-                            || s.ends_with(toks[k].lower) && s.contains(' ') && k > i
-                    })
+                crate::names::SERVICE_SUFFIXES.iter().any(|s| {
+                    if s.contains(' ') {
+                        // A multi-word service word at the end ("Job Centre").
+                        let k = s.split(' ').count();
+                        e + 1 >= i + k
+                            && s.split(' ')
+                                .zip(&toks[e + 1 - k..=e])
+                                .all(|(w, t)| w == t.lower)
+                    } else {
+                        (i..=e).any(|k| *s == toks[k].lower)
+                    }
                 })
             };
             let take = (the_mid
                 || the_prep
                 || suffix && words >= 2 && (cued || !t.sent_start || words >= 3)
-                || cued && (words >= 2 || !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)))
+                || cued
+                    && (words >= 2
+                        || t.nchars >= 2 && !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)))
                 && !all_generic()
                 && !names_person()
                 && !service();
@@ -747,14 +814,26 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
                     break;
                 }
                 a -= 1;
-                named |= w.is(F_PLACE | F_SUR | F_FIRST) && !w.is(F_ENGLISH)
-                    || !w.is(F_ENGLISH | F_CLINICAL);
+                // ("son's football team": the "s" names nothing.)
+                named |= w.nchars >= 3
+                    && (w.is(F_PLACE | F_SUR | F_FIRST) && !w.is(F_ENGLISH)
+                        || !w.is(F_ENGLISH | F_CLINICAL));
             }
             // "cardiff and vale college": "and" inside, never at the start.
             while a < i && matches!(toks[a].l(), "and" | "of") {
                 a += 1;
             }
-            if a < i && named && !toks[a].is(F_STOP) {
+            // Made only of ordinary words ("skylark recovery service"), it
+            // needs a cue before it ("goes to", "referred to", "works at")
+            // and a word that is not generic.
+            // Not "email to duty team", "her son's football team".
+            let cued = || {
+                !matches!(t.l(), "team" | "room" | "group" | "club")
+                    && org_cue(toks, a)
+                    && (a..i).any(|k| !generic_word(toks[k].l()))
+                    && !toks[a].is(F_CLINICAL | F_CARE)
+            };
+            if a < i && (named || cued()) && !toks[a].is(F_STOP) {
                 push(out, toks, a, i, T::Organisation, 37);
             }
         }
@@ -960,7 +1039,7 @@ mod tests {
         );
         for want in [
             "Kestrel Logistics",
-            "Listening Room",
+            "The Listening Room",
             "Roots Youth Project",
             "EEAST",
             "RBH",
@@ -970,5 +1049,17 @@ mod tests {
         }
         let got = texts("Referred to the Mental Health Trust and Adult Social Care.");
         assert!(got.is_empty(), "{got:?}");
+        // A generic service kind alone is not an identifier; named after
+        // its area, the area is.
+        let got = found("Seen in A&E, then CAMHS and the CMHT. Copy to Leeds CAMHS and Bury CMHT.");
+        let want = vec![
+            ("Leeds".to_string(), EntityType::Location),
+            ("Bury".to_string(), EntityType::Location),
+        ];
+        assert_eq!(got, want);
+        // Lower case after a cue, made of ordinary words; not a team.
+        let got =
+            texts("she goes to ember cic on mondays. email to duty team. her son's football team.");
+        assert_eq!(got, ["ember cic"]);
     }
 }

@@ -61,6 +61,9 @@ pub(crate) struct Gazetteers {
     pub nicknames: FxHashMap<String, Vec<String>>,
     /// Organisation suffixes as lower-case word sequences.
     pub org_suffixes: Vec<Vec<String>>,
+    /// Last word of a suffix -> the suffixes ending in it, longest first
+    /// (one hash lookup instead of a scan of every suffix).
+    pub org_by_last: FxHashMap<String, Vec<Vec<String>>>,
     pub street_strong: FxHashSet<String>,
     pub street_weak: FxHashSet<String>,
     pub titles: FxHashSet<String>,
@@ -124,6 +127,15 @@ fn build() -> Gazetteers {
     // Longest first, so "Primary School" wins over "School".
     org_suffixes.sort_by_key(|v| std::cmp::Reverse(v.len()));
     org_suffixes.dedup();
+    let mut org_by_last: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
+    for suf in &org_suffixes {
+        if let Some(last) = suf.last() {
+            org_by_last
+                .entry(last.clone())
+                .or_default()
+                .push(suf.clone());
+        }
+    }
     let g = Gazetteers {
         flags: HashMap::default(),
         clinical: HashMap::default(),
@@ -131,6 +143,7 @@ fn build() -> Gazetteers {
         place_max_words,
         nicknames,
         org_suffixes,
+        org_by_last,
         street_strong: set(STREET_STRONG),
         street_weak: set(STREET_WEAK),
         titles: set(TITLES),
@@ -227,6 +240,24 @@ pub(crate) fn word_hash(word: &str) -> u64 {
     h
 }
 
+/// [`word_hash`] of `word` followed by `suffix`, without building the
+/// joined string ("reorient" + "e").
+pub(crate) fn word_hash2(word: &str, suffix: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in word
+        .chars()
+        .chain(suffix.chars())
+        .flat_map(char::to_lowercase)
+    {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
 /// Identity hasher for keys that are already hashes.
 #[derive(Default)]
 pub(crate) struct IdHasher(u64);
@@ -246,6 +277,31 @@ impl Hasher for IdHasher {
 }
 
 impl Gazetteers {
+    /// Length in words of the longest organisation suffix that ends at
+    /// the last of `words` (lower case), 0 if none; never longer than
+    /// `words`.
+    pub fn org_suffix_at<'w>(
+        &self,
+        words: impl Fn(usize) -> Option<&'w str>,
+        avail: usize,
+    ) -> usize {
+        let Some(last) = words(0) else { return 0 };
+        let Some(sufs) = self.org_by_last.get(last) else {
+            return 0;
+        };
+        for suf in sufs {
+            let k = suf.len();
+            if k > avail {
+                continue;
+            }
+            // words(x) is the x-th word counting back from the end.
+            if (1..k).all(|x| words(x) == Some(suf[k - 1 - x].as_str())) {
+                return k;
+            }
+        }
+        0
+    }
+
     /// Whether a normalised phrase (lower case, single spaces) is a place.
     pub fn is_place(&self, phrase: &str) -> bool {
         if phrase.contains(' ') {
@@ -258,6 +314,15 @@ impl Gazetteers {
     /// Flags of a word (any case).
     pub fn flags_of(&self, word: &str) -> u16 {
         self.flags.get(&word_hash(word)).copied().unwrap_or(0)
+    }
+
+    /// Whether `word` + `suffix` (any case) has any of the flags `f`.
+    pub fn has_joined(&self, word: &str, suffix: &str, f: u16) -> bool {
+        let h = word_hash2(word, suffix);
+        if self.flags.get(&h).copied().unwrap_or(0) & f != 0 {
+            return true;
+        }
+        f & (F_CLINICAL | F_CARE) != 0 && self.clinical.get(&h).copied().unwrap_or(0) & f != 0
     }
 
     /// Clinical flags of a word (any case).
@@ -293,5 +358,7 @@ mod tests {
         assert!(GAZ.has("Elizabeth", F_FIRST));
         assert!(GAZ.has("hope", F_ENGLISH));
         assert!(!GAZ.has("zzqxj", F_FIRST | F_SUR | F_ENGLISH));
+        assert_eq!(word_hash2("Reori", "ENT"), word_hash("reorient"));
+        assert_eq!(word_hash2("łuk", "asz"), word_hash("ŁUKASZ"));
     }
 }

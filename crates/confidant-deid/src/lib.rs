@@ -11,6 +11,7 @@
 //! ```
 
 mod caseless;
+mod chat;
 mod context;
 mod dates;
 pub mod eval;
@@ -70,7 +71,7 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
         known::detect(text, &toks, k, &mut cands);
     }
     patterns::detect(text, &toks, &mut cands);
-    patterns::years(text, &mut cands);
+    patterns::years(&toks, &mut cands);
     dates::detect(text, &toks, &mut cands);
     let upper = caseless::upper_regions(text, &toks);
     names::detect(text, &toks, &upper, &mut cands);
@@ -79,7 +80,8 @@ pub(crate) fn detect_bytes(text: &str, known: Option<&Known>) -> Vec<Cand> {
         caseless::drop_clinical_numbers(text, &toks, &upper, &mut cands);
     }
     context::detect(text, &toks, &upper, &mut cands);
-    names::extend_addresses(text, &toks, &mut cands);
+    chat::detect(text, &toks, &mut cands);
+    names::extend_addresses(text, &toks, &upper, &mut cands);
     dates::ranges(text, &toks, &mut cands);
     if cands.iter().any(|c| c.kind == EntityType::Name) {
         let mut more = Vec::new();

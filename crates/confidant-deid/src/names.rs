@@ -280,9 +280,9 @@ fn runs(text: &str, toks: &[Tok<'_>], upper: &[bool]) -> Vec<(usize, usize)> {
 }
 
 fn is_org_word(l: &str) -> bool {
-    GAZ.org_suffixes
-        .iter()
-        .any(|suf| suf.len() == 1 && suf[0] == l)
+    GAZ.org_by_last
+        .get(l)
+        .is_some_and(|v| v.iter().any(|suf| suf.len() == 1))
 }
 
 fn push(out: &mut Vec<Cand>, toks: &[Tok<'_>], a: usize, b: usize, kind: T, prio: u8) {
@@ -299,16 +299,7 @@ fn org_suffix_len(toks: &[Tok<'_>], a: usize, b: usize) -> usize {
     if !toks[b].is(F_ORG_END) {
         return 0;
     }
-    for suf in &GAZ.org_suffixes {
-        let k = suf.len();
-        if k > b + 1 - a {
-            continue;
-        }
-        if (0..k).all(|x| toks[b + 1 - k + x].lower == suf[x]) {
-            return k;
-        }
-    }
-    0
+    GAZ.org_suffix_at(|x| b.checked_sub(x).map(|i| toks[i].lower), b + 1 - a)
 }
 
 fn is_house_number(t: &Tok<'_>) -> bool {
@@ -493,7 +484,12 @@ fn street_numbers(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Ca
 /// Multi-line address blocks: after a street address, the following short
 /// lines or comma-separated parts made of place words, region codes and
 /// postal codes ("\nArtilleros\n, CO\n Uruguay 64677") belong to it.
-pub(crate) fn extend_addresses(text: &str, toks: &[Tok<'_>], cands: &mut Vec<Cand>) {
+pub(crate) fn extend_addresses(
+    text: &str,
+    toks: &[Tok<'_>],
+    upper: &[bool],
+    cands: &mut Vec<Cand>,
+) {
     let mut extra = Vec::new();
     for c in cands.iter().filter(|c| c.kind == T::Address) {
         // First token after the address.
@@ -523,8 +519,29 @@ pub(crate) fn extend_addresses(text: &str, toks: &[Tok<'_>], cands: &mut Vec<Can
             if !ok || t.is(F_STOP) && !t.allcaps {
                 break;
             }
-            // Stop at the start of an ordinary sentence.
-            if g.contains('.') && !g.contains('\n') {
+            // A form label ("POSTCODE:", "Mobile:") ends the block, and in
+            // upper-case text, where capitals say nothing, so does an
+            // ordinary word that is no place.
+            if text.get(t.e..).is_some_and(|r| r.starts_with(':'))
+                || upper.get(j) == Some(&true)
+                    && t.alpha
+                    && t.is(F_ENGLISH | crate::gazetteer::F_CLINICAL)
+                    && !t.is(F_PLACE)
+            {
+                break;
+            }
+            // Stop at the start of an ordinary sentence, also on the next
+            // line ("...MILL ROAD, LEEDS.\n2 LARGE BORE PIVS"), unless the
+            // stop ends an abbreviation ("Apt.\n", "Rd.\n").
+            let abbrev = j > 0 && toks[j - 1].text.bytes().all(|b| b.is_ascii_digit())
+                || j > 0
+                    && toks[j - 1].alpha
+                    && toks[j - 1].nchars <= 4
+                    && toks[j - 1].cap
+                    && !toks[j - 1].allcaps;
+            // In capitals every word looks like a place word: never past
+            // a full stop there.
+            if g.contains('.') && (!g.contains('\n') || !abbrev || t.allcaps) {
                 break;
             }
             end = t.e;

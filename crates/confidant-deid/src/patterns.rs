@@ -19,7 +19,6 @@ struct Patterns {
     text_date_md: Regex,
     weekday_num_date: Regex,
     month_year: Regex,
-    year: Regex,
     postcode_uk: Regex,
     ni: Regex,
     iban: Regex,
@@ -75,7 +74,6 @@ static P: LazyLock<Patterns> = LazyLock::new(|| Patterns {
         r"(?i)\b{WEEKDAY}\.?,?\s+\d{{1,2}}[/.]\d{{1,2}}(?:[/.](?:\d{{4}}|\d{{2}}))?\b"
     )),
     month_year: re(&format!(r"(?i)\b{MONTH}\.?,?\s+\d{{4}}\b")),
-    year: re(r"\b(?:19[0-9]{2}|20[0-9]{2})s?\b"),
     // Upper case as usual, or all lower case with the inward code's letter
     // set (no C, I, K, M, O, V), which keeps ordinary words out.
     postcode_uk: re(
@@ -505,9 +503,19 @@ fn classify_digits(t: &str, s: usize, e: usize, d: &[u8], out: &mut Vec<Cand>) {
 }
 
 /// Year-only mentions ("in 1977"); kept separate so callers can weigh them.
-pub(crate) fn years(text: &str, out: &mut Vec<Cand>) {
-    for m in P.year.find_iter(text) {
-        push(out, m.start(), m.end(), T::Date, 50);
+/// Years ("1987", "the 1990s"): a token of four digits from 1900 to 2099,
+/// with an optional "s" (the token-level form of the `year` regex, so a
+/// text without digits costs nothing).
+pub(crate) fn years(toks: &[Tok<'_>], out: &mut Vec<Cand>) {
+    for t in toks.iter().filter(|t| t.has_digit) {
+        let b = t.text.as_bytes();
+        let digits = match b {
+            [a, b2, c, d] | [a, b2, c, d, b's'] => [*a, *b2, *c, *d],
+            _ => continue,
+        };
+        if digits.iter().all(u8::is_ascii_digit) && matches!(&digits[..2], b"19" | b"20") {
+            push(out, t.s, t.e, T::Date, 50);
+        }
     }
 }
 

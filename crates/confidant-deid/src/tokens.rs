@@ -124,6 +124,9 @@ pub(crate) fn tokenize<'a>(text: &'a str, arena: &'a mut String) -> Vec<Tok<'a>>
         lower: Option<(usize, usize)>,
     }
     arena.clear();
+    // Lower-case copies are never longer than the text for ASCII; one
+    // reservation avoids regrowing the buffer token by token.
+    arena.reserve(text.len());
     let mut raws: Vec<Raw> = Vec::with_capacity(text.len() / 5);
     let spans: Vec<(usize, usize)> = if text.is_ascii() {
         // Byte-level split for ASCII text (same tokens as `word_tokens`).
