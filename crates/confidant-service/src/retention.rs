@@ -169,6 +169,11 @@ pub struct SweepReport {
     pub destroyed: Vec<ClientRetention>,
     /// Due but under a legal hold: skipped.
     pub held: Vec<ClientRetention>,
+    /// Due but sharing notes with another party of a couple or group:
+    /// skipped, because destroying them needs a recorded decision about the
+    /// joint notes (`client destroy --shared-notes keep-redacted|destroy`);
+    /// a sweep never takes that decision on anyone's behalf.
+    pub shared_notes: Vec<ClientRetention>,
     pub certificates: Vec<DestructionReport>,
     /// Not yet due, not started or undetermined.
     pub kept: usize,
@@ -340,6 +345,7 @@ impl Service {
             policy_sha256: policy.sha256.clone(),
             destroyed: Vec::new(),
             held,
+            shared_notes: Vec::new(),
             certificates: Vec::new(),
             kept,
         };
@@ -371,6 +377,7 @@ impl Service {
                         r.on_hold = true;
                         report.held.push(r);
                     }
+                    Err(StoreError::SharedNotes { .. }) => report.shared_notes.push(r),
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -380,6 +387,7 @@ impl Service {
             .destroyed
             .iter()
             .chain(report.held.iter())
+            .chain(report.shared_notes.iter())
             .map(|r| r.client_id.to_string())
             .collect();
         ids.truncate(1000);

@@ -526,6 +526,13 @@ async fn retention(global: &GlobalOpts, c: RetentionCommand) -> anyhow::Result<E
                 for r in &report.held {
                     println!("skipped {} (legal hold)", r.client_id);
                 }
+                for r in &report.shared_notes {
+                    println!(
+                        "skipped {} (shares notes with another party: decide with \
+                         `client destroy --shared-notes keep-redacted|destroy`)",
+                        r.client_id
+                    );
+                }
                 if !apply {
                     eprintln!("dry run: nothing destroyed (use --apply)");
                 }

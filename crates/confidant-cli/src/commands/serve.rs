@@ -56,6 +56,7 @@ pub fn run_demo(global: &super::GlobalOpts, args: DemoArgs) -> anyhow::Result<Ex
         audit_signing_key: None,
         audit_witness: None,
         passphrase_fd: None,
+        max_note_bytes: global.max_note_bytes,
     };
     super::store::harden_process();
     let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
