@@ -965,8 +965,12 @@ impl Store {
                 Backend::Postgres => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
                      under a new key-encryption key, in one transaction; the old key-encryption key then \
-                     erased from master.key; affected tables vacuumed. Dead tuples and WAL may still hold \
-                     the ciphertexts and the old wrapped key, but no existing key opens them"
+                     erased from master.key. PostgreSQL does not overwrite deleted rows: the old wrapped \
+                     key and the ciphertexts stay in the table files until those pages are rewritten, in \
+                     pg_wal until its segments are recycled, and in WAL archives, replicas and base \
+                     backups; none of these copies can be opened once the old key-encryption key is \
+                     erased. A VACUUM of the affected tables is attempted after the commit; its outcome \
+                     is reported beside the certificate (storage), not certified"
                 }
             },
             backend: match self.backend() {
@@ -1314,8 +1318,10 @@ async fn checkpoint_wal(pool: &SqlitePool) -> String {
 }
 
 /// After a destruction on PostgreSQL: VACUUM the tables rows were deleted
-/// from, so their dead tuples are reclaimed (the pages are reused; the WAL
-/// and any base backups keep old copies, which no existing key opens).
+/// from, so their dead tuples' space can be reused. VACUUM overwrites
+/// nothing: the bytes stay in the relation files until the pages are
+/// rewritten, and in the WAL (archives, replicas, base backups) until
+/// recycled; only the erased key-encryption key makes them unopenable.
 async fn vacuum_after_destroy(pool: &PgPool) -> String {
     match sqlx::raw_sql(
         "VACUUM data_keys, clients, notes, note_parties, consents, case_parties, legal_holds, client_index",
@@ -1323,11 +1329,17 @@ async fn vacuum_after_destroy(pool: &PgPool) -> String {
     .execute(pool)
     .await
     {
-        Ok(_) => "vacuumed: dead tuples of the affected tables reclaimed; WAL segments and base \
-                  backups may still hold the old ciphertexts and wrapped key, which no existing key opens"
+        Ok(_) => "vacuumed: VACUUM ran on the affected tables; it marks the deleted rows' space \
+                  reusable but does not overwrite it: the old wrapped key and ciphertexts stay in the \
+                  table files until those pages are rewritten, and in pg_wal until its segments are \
+                  recycled (and in WAL archives, replicas and base backups); none of these copies can \
+                  be opened once the old key-encryption key is erased (old_key_generation)"
             .to_owned(),
         Err(e) => format!(
-            "not vacuumed ({}): dead tuples remain until autovacuum; no existing key opens them",
+            "not vacuumed ({}): the deleted rows stay as dead tuples until autovacuum, and in pg_wal \
+             until its segments are recycled (and in WAL archives, replicas and base backups); none \
+             of these copies can be opened once the old key-encryption key is erased \
+             (old_key_generation)",
             StoreError::from(e)
         ),
     }
