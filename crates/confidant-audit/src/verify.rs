@@ -45,6 +45,10 @@ pub enum VerifyError {
     /// The audit public key recorded in the database is not the trusted
     /// one (pinned, from the signing key, or from a published head).
     PublicKeyMismatch,
+    /// The database records no audit public key although the store signs
+    /// (the signing key is held, or a key was pinned): the record was
+    /// deleted, e.g. to have the store re-sign a replayed state.
+    PublicKeyMissing,
     /// The log is shorter than a head published earlier: rolled back,
     /// truncated, or an old checkpoint replayed.
     RolledBack { have: u64, published: u64 },
@@ -106,6 +110,9 @@ impl fmt::Display for VerifyError {
             ),
             VerifyError::PublicKeyMismatch => f.write_str(
                 "the audit public key recorded in the database is not the trusted one: the log was re-signed under another key",
+            ),
+            VerifyError::PublicKeyMissing => f.write_str(
+                "the database records no audit public key although this store signs its checkpoints: the key's record was deleted",
             ),
             VerifyError::RolledBack { have, published } => write!(
                 f,

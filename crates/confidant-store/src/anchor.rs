@@ -134,11 +134,14 @@ pub(crate) fn check_signed_checkpoint(
     keys: &Keys,
 ) -> Result<()> {
     let Some(public_key) = keys.verifying_key() else {
-        // A store from before signing began (opened read-only so far).
-        return match &keys.signer {
-            None => Ok(()),
-            Some(_) => Err(StoreError::AuditCheckpointInvalid),
-        };
+        // No recorded public key. With the signing key beside the store,
+        // the record was deleted (tampering, never an upgrade); without
+        // it, this process cannot sign, and an unsigned write is never
+        // committed (a store from before signing is upgraded on open).
+        return Err(match &keys.signer {
+            Some(_) => StoreError::AuditKeyRecordMissing,
+            None => StoreError::AuditSigningKeyMissing(keys.signer_path.display().to_string()),
+        });
     };
     let Some(signer) = &keys.signer else {
         return Err(StoreError::AuditSigningKeyMissing(
@@ -170,6 +173,14 @@ pub(crate) fn check_signed_checkpoint(
 /// Implement it for an HTTP endpoint, a transparency log, etc.
 pub trait HeadWitness: Send + Sync + std::fmt::Debug {
     fn publish(&self, head: &SignedHead) -> std::io::Result<()>;
+
+    /// The newest head this witness holds (None: none yet, or a witness
+    /// that cannot be read back). Before each operation and before
+    /// publishing, the store checks that its log extends this head, and
+    /// refuses (writing nothing, publishing nothing) when it does not.
+    fn last_head(&self) -> std::io::Result<Option<SignedHead>> {
+        Ok(None)
+    }
 }
 
 /// Appends each head as one line to a file (ideally on another volume or
@@ -233,7 +244,36 @@ impl HeadWitness for FileWitness {
         writeln!(f, "{head}")?;
         f.sync_all()
     }
+
+    fn last_head(&self) -> std::io::Result<Option<SignedHead>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // Only the tail: a head line is a few hundred bytes.
+        let len = f.metadata()?.len();
+        f.seek(SeekFrom::Start(len.saturating_sub(WITNESS_TAIL)))?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail)?;
+        let text = String::from_utf8_lossy(&tail);
+        let Some(line) = text
+            .lines()
+            .rev()
+            .find(|l| l.contains("confidant-audit-head"))
+        else {
+            return Ok(None);
+        };
+        line.trim()
+            .parse::<SignedHead>()
+            .map(Some)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+    }
 }
+
+/// Bytes read from the end of a witness file to find its last head.
+const WITNESS_TAIL: u64 = 8192;
 
 /// The newest head in a witness file or a head given as a string.
 pub fn read_published_head(arg: &str) -> std::result::Result<SignedHead, String> {

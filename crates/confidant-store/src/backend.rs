@@ -236,6 +236,9 @@ impl std::fmt::Debug for Store {
 /// witness.
 macro_rules! dispatch {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {{
+        // With a witness: its last head, which `lock_chain` requires the
+        // log to extend.
+        $self.load_witness_anchor()?;
         let mut out = dispatch_once!($self.$f($($arg),*));
         // Each retry sees a newer generation; only back-to-back
         // destructions in other processes can need more than one.
@@ -561,31 +564,64 @@ impl Store {
             return Err(StoreError::KeyFileStale { generation });
         }
         store.keys.set_generation(generation);
-        if recorded.is_none() {
-            // Upgrade a store from before signing began (best effort: a
-            // read-only store stays unsigned, and verify says so).
-            if store.keys.signer.is_none() && !signer_path.exists() {
-                if let Ok(k) = AuditSigningKey::create(&signer_path) {
-                    store.keys.signer = Some(k);
+        let format_recorded = dispatch_once!(store.read_records_format())?;
+        // Whether the store is "old" is decided from the verified audit
+        // log, never from a missing `meta` row or column alone (SQL access
+        // could delete those to have this open re-seal or re-sign what the
+        // attacker wrote). None: the log does not verify.
+        let history = if recorded.is_none() || !format_recorded {
+            dispatch_once!(store.log_history())?
+        } else {
+            None
+        };
+        let legacy_unsigned = history.is_some_and(|h| !h.signed);
+        if recorded.is_none()
+            && legacy_unsigned
+            && store.keys.signer.is_none()
+            && !signer_path.exists()
+        {
+            // A store from before signing began (the log shows it never
+            // signed, and no signing key exists beside it): upgrade it,
+            // best effort. A key this open made is removed again if the
+            // upgrade fails, so an existing key file always means a store
+            // that signs.
+            if let Ok(k) = AuditSigningKey::create(&signer_path) {
+                store.keys.signer = Some(k);
+                if dispatch_once!(store.upgrade_signing("system:upgrade")).is_err() {
+                    store.keys.signer = None;
+                    let _ = std::fs::remove_file(&signer_path);
                 }
             }
-            if store.keys.signer.is_some()
-                && dispatch_once!(store.upgrade_signing("system:upgrade")).is_err()
-            {
-                store.keys.signer = None;
-            }
         }
+        // Otherwise a missing record is tampering (or this process lacks
+        // the signing key): every audited operation refuses, naming it
+        // (`check_signed_checkpoint`), and `audit verify` reports it.
+        //
         // Schema 5: rows written in the old format (plaintext metadata,
         // unauthenticated rows) are sealed and authenticated now, in one
-        // transaction; a store that cannot be written stays unreadable
+        // signed transaction, only if the log shows the store never was at
+        // schema 5; a store that cannot be written stays unreadable
         // ("upgrade pending") rather than be read unauthenticated.
-        if dispatch_once!(store.read_records_format())? {
+        let seal = |store: &Store| {
             store
                 .keys
                 .records_sealed
                 .store(true, std::sync::atomic::Ordering::SeqCst);
-        } else {
+        };
+        if format_recorded {
+            seal(&store);
+        } else if history.is_some_and(|h| !h.sealed) {
+            store.load_witness_anchor()?;
             dispatch_once!(store.upgrade_records("system:upgrade"))?;
+        } else {
+            // The marker was deleted from a sealed store (or the log was
+            // tampered with): read nothing from the plaintext columns, and
+            // refuse every operation with the tampering named.
+            seal(&store);
+            store
+                .keys
+                .format_marker_missing
+                .store(true, std::sync::atomic::Ordering::SeqCst);
         }
         store.prune_dead_generations().await;
         Ok(store)
@@ -643,6 +679,44 @@ impl Store {
         if head.count <= last && last != 0 {
             return;
         }
+        // Never publish a head that does not extend the witness's last
+        // one: that would hide a rollback from `audit verify --since`.
+        let extends = match witness.last_head() {
+            Ok(None) => Ok(true),
+            Ok(Some(prev)) if head.count == prev.count => Ok(head.head_hash == prev.head_hash),
+            Ok(Some(prev)) if head.count < prev.count => Ok(false),
+            Ok(Some(prev)) => match &self.db {
+                Db::Sqlite(pool) => {
+                    sqlite_ops::log_extends(pool, &self.keys, prev.count, prev.head_hash).await
+                }
+                Db::Postgres(pool) => {
+                    pg_ops::log_extends(pool, &self.keys, prev.count, prev.head_hash).await
+                }
+            }
+            .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("cannot read the audit witness: {e}")),
+        };
+        match extends {
+            Ok(true) => {}
+            Ok(false) => {
+                let published = witness.last_head().ok().flatten().map_or(0, |h| h.count);
+                self.note_witness_error(
+                    StoreError::WitnessRollback {
+                        have: head.count,
+                        published,
+                    }
+                    .to_string(),
+                );
+                return;
+            }
+            Err(e) => {
+                self.note_witness_error(e);
+                return;
+            }
+        }
+        if head.count == witness.last_head().ok().flatten().map_or(0, |h| h.count) {
+            return;
+        }
         match witness.publish(&head) {
             Ok(()) => {
                 self.published
@@ -650,6 +724,35 @@ impl Store {
             }
             Err(e) => self.note_witness_error(format!("cannot publish the audit head: {e}")),
         }
+    }
+
+    /// Reads the witness's last head (if a witness is configured) for
+    /// `lock_chain` to check against. A head that is not this store's
+    /// (another key) or cannot be read is refused.
+    fn load_witness_anchor(&self) -> Result<()> {
+        let Some(witness) = &self.witness else {
+            return Ok(());
+        };
+        let head = witness
+            .last_head()
+            .map_err(|e| StoreError::Witness(format!("cannot read its last head: {e}")))?;
+        let anchor = match head {
+            None => None,
+            Some(h) => {
+                let ours = self
+                    .keys
+                    .verifying_key()
+                    .or_else(|| self.keys.signer.as_ref().map(|s| s.verifying_key()));
+                if !h.verify() || ours.is_some_and(|k| k != h.public_key) {
+                    return Err(StoreError::Witness(
+                        "its last head is not signed by this store's audit key (another store's witness, or a replaced key); run `confidant audit verify --since WITNESS`".to_owned(),
+                    ));
+                }
+                Some((h.count, h.head_hash))
+            }
+        };
+        self.keys.set_witness_anchor(anchor);
+        Ok(())
     }
 
     fn note_witness_error(&self, message: String) {
@@ -906,8 +1009,12 @@ impl Store {
                 Backend::Postgres => {
                     "wrapped data key deleted first, then every row, and every surviving data key re-wrapped \
                      under a new key-encryption key, in one transaction; the old key-encryption key then \
-                     erased from master.key; affected tables vacuumed. Dead tuples and WAL may still hold \
-                     the ciphertexts and the old wrapped key, but no existing key opens them"
+                     erased from master.key. PostgreSQL does not overwrite deleted rows: the old wrapped \
+                     key and the ciphertexts stay in the table files until those pages are rewritten, in \
+                     pg_wal until its segments are recycled, and in WAL archives, replicas and base \
+                     backups; none of these copies can be opened once the old key-encryption key is \
+                     erased. A VACUUM of the affected tables is attempted after the commit; its outcome \
+                     is reported beside the certificate (storage), not certified"
                 }
             },
             backend: match self.backend() {
@@ -1043,6 +1150,12 @@ impl Store {
         if let Some(t) = trusted {
             if recorded.is_some_and(|r| r != t) {
                 return Ok(Err(VerifyError::PublicKeyMismatch));
+            }
+            // Holding the signing key (or pinning one) means the store
+            // signs: a missing record was deleted.
+            if recorded.is_none() && matches!(key_source, KeySource::Pinned | KeySource::SigningKey)
+            {
+                return Ok(Err(VerifyError::PublicKeyMissing));
             }
         }
         let mut plan = VerifyPlan {
@@ -1250,8 +1363,10 @@ async fn checkpoint_wal(pool: &SqlitePool) -> String {
 }
 
 /// After a destruction on PostgreSQL: VACUUM the tables rows were deleted
-/// from, so their dead tuples are reclaimed (the pages are reused; the WAL
-/// and any base backups keep old copies, which no existing key opens).
+/// from, so their dead tuples' space can be reused. VACUUM overwrites
+/// nothing: the bytes stay in the relation files until the pages are
+/// rewritten, and in the WAL (archives, replicas, base backups) until
+/// recycled; only the erased key-encryption key makes them unopenable.
 async fn vacuum_after_destroy(pool: &PgPool) -> String {
     match sqlx::raw_sql(
         "VACUUM data_keys, clients, notes, note_parties, consents, case_parties, legal_holds, client_index",
@@ -1259,11 +1374,17 @@ async fn vacuum_after_destroy(pool: &PgPool) -> String {
     .execute(pool)
     .await
     {
-        Ok(_) => "vacuumed: dead tuples of the affected tables reclaimed; WAL segments and base \
-                  backups may still hold the old ciphertexts and wrapped key, which no existing key opens"
+        Ok(_) => "vacuumed: VACUUM ran on the affected tables; it marks the deleted rows' space \
+                  reusable but does not overwrite it: the old wrapped key and ciphertexts stay in the \
+                  table files until those pages are rewritten, and in pg_wal until its segments are \
+                  recycled (and in WAL archives, replicas and base backups); none of these copies can \
+                  be opened once the old key-encryption key is erased (old_key_generation)"
             .to_owned(),
         Err(e) => format!(
-            "not vacuumed ({}): dead tuples remain until autovacuum; no existing key opens them",
+            "not vacuumed ({}): the deleted rows stay as dead tuples until autovacuum, and in pg_wal \
+             until its segments are recycled (and in WAL archives, replicas and base backups); none \
+             of these copies can be opened once the old key-encryption key is erased \
+             (old_key_generation)",
             StoreError::from(e)
         ),
     }

@@ -135,7 +135,8 @@ pub struct StorageStatus {
     /// SQLite: whether the WAL was checkpointed and truncated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sqlite_wal: Option<String>,
-    /// PostgreSQL: whether the affected tables were vacuumed.
+    /// PostgreSQL: whether VACUUM ran on the affected tables, and what it
+    /// does not do (the bytes stay in the files and WAL until reused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgres_vacuum: Option<String>,
 }

@@ -103,6 +103,29 @@ pub enum StoreError {
         "the client shares {count} note(s) with other clients ({notes}): decide what happens to them with --shared-notes keep-redacted (each stays with a remaining party, this client's identifiers removed, re-sealed under that party's key) or --shared-notes destroy"
     )]
     SharedNotes { count: usize, notes: String },
+    /// The database records no audit public key although the audit
+    /// signing key exists beside the store: the record (and usually the
+    /// checkpoint's signature) was removed to have the store re-sign.
+    #[error(
+        "store tampered: the audit public key recorded in the database (meta.audit_public_key) is missing although the audit signing key exists beside the store; nothing was signed or written; run `confidant audit verify` and restore the database from a backup"
+    )]
+    AuditKeyRecordMissing,
+    /// `meta.records_format` is missing although the audit log shows the
+    /// store already uses the sealed format (or the log does not verify):
+    /// the old-format upgrade would seal whatever the plaintext columns say.
+    #[error(
+        "store tampered: the records format marker (meta.records_format) is missing although the signed audit log shows this store already uses the sealed format (or the log does not verify); nothing was upgraded or written; run `confidant audit verify` and `confidant store verify`, and restore the database from a backup"
+    )]
+    RecordsFormatTampered,
+    /// The log does not extend the last head the audit witness holds.
+    #[error(
+        "audit rollback or tampering: the audit log ({have} entries) does not extend the last head in the audit witness ({published} entries); the database was rolled back or its log replaced; nothing was written and the witness was left unchanged; run `confidant audit verify --since WITNESS`"
+    )]
+    WitnessRollback { have: u64, published: u64 },
+    /// The audit witness cannot be read or its last head is not this
+    /// store's.
+    #[error("audit witness: {0}; nothing was written")]
+    Witness(String),
     #[error("the client is not a party to that case")]
     NotAParty,
     #[error("the matter is closed: nothing more can be recorded on it")]

@@ -12,6 +12,37 @@ use confidant_crypto::{AuditKey, DataKey};
 /// whose rows are authenticated.
 pub(crate) const RECORDS_FORMAT: &str = "2";
 
+/// Named by the audit entry that made a store schema 5 (`init`, or the
+/// `store.upgrade` of the schema-4 upgrade): the hash-chained, checkpointed
+/// log, not an unauthenticated `meta` row, shows the store is sealed.
+pub(crate) const FORMAT_MARKER: &str = "records-format-2";
+
+/// Named by the `key.rotate` entry that began signing a legacy store.
+pub(crate) const SIGNING_MARKER: &str = "audit-signing-key";
+
+/// What the verified audit log shows about a store's history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LogHistory {
+    /// The store was made, or upgraded to, schema 5 (sealed records).
+    pub(crate) sealed: bool,
+    /// The store signs its checkpoints (every schema-5 store does; a
+    /// legacy store from when its signing upgrade ran).
+    pub(crate) signed: bool,
+}
+
+impl LogHistory {
+    pub(crate) fn note(&mut self, action: &str, record_ids: &str) {
+        let names = |m: &str| record_ids.split(' ').any(|id| id == m);
+        if (action == "init" || action == "store.upgrade") && names(FORMAT_MARKER) {
+            self.sealed = true;
+            self.signed = true;
+        }
+        if action == "key.rotate" && names(SIGNING_MARKER) {
+            self.signed = true;
+        }
+    }
+}
+
 /// The pseudo client id whose digest covers cases and their links.
 pub(crate) const CASES_DIGEST_ID: &str = "~cases";
 

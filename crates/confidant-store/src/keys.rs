@@ -42,6 +42,14 @@ pub(crate) struct Keys {
     pub(crate) signer_path: PathBuf,
     /// The cap on a note's text (bytes).
     pub(crate) max_note_bytes: usize,
+    /// `meta.records_format` is missing although the verified audit log
+    /// shows this store was at schema 5 (or the log does not verify):
+    /// tampering, so every audited operation refuses (`lock_chain`).
+    pub(crate) format_marker_missing: std::sync::atomic::AtomicBool,
+    /// The last head the configured witness holds (count, head hash), as
+    /// read before this operation: `lock_chain` refuses a log that does
+    /// not extend it (a rolled-back database).
+    pub(crate) witness_anchor: std::sync::Mutex<Option<(u64, [u8; 32])>>,
 }
 
 impl Keys {
@@ -71,6 +79,8 @@ impl Keys {
             data_dir,
             signer_path: PathBuf::new(),
             max_note_bytes: confidant_core::record::DEFAULT_MAX_NOTE_BYTES,
+            format_marker_missing: std::sync::atomic::AtomicBool::new(false),
+            witness_anchor: std::sync::Mutex::new(None),
         }
     }
 
@@ -105,6 +115,20 @@ impl Keys {
         match self.verifying.write() {
             Ok(mut v) => *v = key,
             Err(poisoned) => *poisoned.into_inner() = key,
+        }
+    }
+
+    pub(crate) fn witness_anchor(&self) -> Option<(u64, [u8; 32])> {
+        match self.witness_anchor.lock() {
+            Ok(a) => *a,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn set_witness_anchor(&self, anchor: Option<(u64, [u8; 32])>) {
+        match self.witness_anchor.lock() {
+            Ok(mut a) => *a = anchor,
+            Err(poisoned) => *poisoned.into_inner() = anchor,
         }
     }
 

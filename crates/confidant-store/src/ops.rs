@@ -54,8 +54,100 @@ pub(crate) async fn lock_chain(conn: &mut Conn, keys: &Keys) -> Result<Chain> {
     )?;
     check_nothing_beyond_checkpoint(conn, &checkpoint).await?;
     let generation: i64 = row.try_get("kek_gen")?;
+    drop(row);
+    if keys.format_marker_missing.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(StoreError::RecordsFormatTampered);
+    }
+    // With a witness configured: the log must extend the last head it
+    // holds (a rolled-back database is refused before anything is written).
+    if let Some((published, hash)) = keys.witness_anchor() {
+        if !extends_head(conn, &checkpoint, published, &hash).await? {
+            return Err(StoreError::WitnessRollback {
+                have: checkpoint.count,
+                published,
+            });
+        }
+    }
     keys.observe_generation(u32::try_from(generation).map_err(corrupt("key generation"))?)?;
     Ok(chain_at(&checkpoint))
+}
+
+/// Whether the log whose checkpoint is `checkpoint` extends the head
+/// `(count, hash)` published earlier: it is at least that long and its
+/// entry `count` is the one that head covers.
+async fn extends_head(
+    conn: &mut Conn,
+    checkpoint: &confidant_audit::Checkpoint,
+    count: u64,
+    hash: &[u8; 32],
+) -> Result<bool> {
+    if checkpoint.count < count {
+        return Ok(false);
+    }
+    if checkpoint.count == count {
+        return Ok(checkpoint.head_hash == *hash);
+    }
+    if count == 0 {
+        return Ok(*hash == confidant_audit::GENESIS_PREV_HASH);
+    }
+    let row = query("SELECT hash FROM audit_entries WHERE seq = $1")
+        .bind(seq_to_i64(count))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<Vec<u8>, _>("hash")?.as_slice() == hash.as_slice(),
+        None => false,
+    })
+}
+
+/// Whether the committed log extends the head `(count, hash)` (checked
+/// before a head is handed to the witness).
+pub(crate) async fn log_extends(pool: &Pool, keys: &Keys, count: u64, hash: [u8; 32]) -> Result<bool> {
+    let mut conn = pool.begin().await?;
+    let row = query("SELECT count, head_hash, mac FROM audit_state WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotInitialised)?;
+    let checkpoint = checkpoint_from_parts(row.try_get("count")?, row.try_get("head_hash")?, row.try_get("mac")?)
+        .ok_or(StoreError::AuditCheckpointInvalid)?;
+    drop(row);
+    if !checkpoint.verify(&keys.audit) {
+        return Err(StoreError::AuditCheckpointInvalid);
+    }
+    let ok = extends_head(&mut conn, &checkpoint, count, &hash).await?;
+    conn.rollback().await?;
+    Ok(ok)
+}
+
+/// What the verified audit log says about the store's history; None when
+/// the log does not verify against its (HMAC) checkpoint.
+pub(crate) async fn log_history(pool: &Pool, keys: &Keys) -> Result<Option<crate::integrity::LogHistory>> {
+    use futures_util::TryStreamExt;
+    let mut conn = pool.begin().await?;
+    let checkpoint = match read_checkpoint(&mut conn).await? {
+        Ok(Some((cp, _))) => cp,
+        _ => return Ok(None),
+    };
+    let mut verifier = Verifier::new(&keys.audit);
+    let mut history = crate::integrity::LogHistory::default();
+    let mut rows = query(
+        "SELECT seq, at, actor, action, record_ids, prev_hash, hash FROM audit_entries ORDER BY seq",
+    )
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        if push_audit_row(&mut verifier, &r)?.is_err() {
+            return Ok(None);
+        }
+        let action: &str = r.try_get(3)?;
+        let ids: &str = r.try_get(4)?;
+        history.note(action, ids);
+    }
+    drop(rows);
+    conn.rollback().await?;
+    if verifier.finish(Some(&checkpoint)).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(history))
 }
 
 /// The tail of every single-record change: its one audit entry, then the
@@ -150,7 +242,16 @@ pub(crate) async fn initialise(pool: &Pool, keys: &Keys, actor: &str) -> Result<
         .execute(&mut *tx)
         .await?;
     refresh_manifest(&mut tx, keys).await?;
-    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::Init, Vec::new())).await?;
+    // The log records that this store began in the sealed format: a
+    // deleted `meta.records_format` can then never start the old-format
+    // upgrade (see `LogHistory`).
+    commit_with_entry(
+        tx,
+        keys,
+        &mut chain,
+        draft(actor, Action::Init, vec![crate::integrity::FORMAT_MARKER.to_owned()]),
+    )
+    .await?;
     keys.records_sealed
         .store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())

@@ -547,7 +547,15 @@ fn check_manifest_signature(
         };
     };
     let Some(pk) = keys.verifying_key() else {
-        return Ok(());
+        // A sealed store always signs: no recorded key is tampering.
+        return if keys.records_sealed() {
+            Err(match &keys.signer {
+                Some(_) => StoreError::AuditKeyRecordMissing,
+                None => StoreError::ManifestInvalid,
+            })
+        } else {
+            Ok(())
+        };
     };
     let ok = sig
         .and_then(|s| <[u8; 64]>::try_from(s.as_slice()).ok())
@@ -647,6 +655,9 @@ pub(crate) async fn verify_store(pool: &Pool, keys: &Keys) -> Result<crate::inte
         query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *conn)
             .await?;
+    }
+    if keys.format_marker_missing.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(StoreError::RecordsFormatTampered);
     }
     if !keys.records_sealed() {
         return Err(StoreError::UpgradePending);
@@ -768,6 +779,11 @@ pub(crate) async fn read_records_format(pool: &Pool, _keys: &Keys) -> Result<boo
 /// digest and the manifest, and records `meta.records_format = 2` with one
 /// `store.upgrade` audit entry.
 pub(crate) async fn upgrade_records(pool: &Pool, keys: &Keys, actor: &str) -> Result<()> {
+    // Never an unsigned upgrade: the sealed rows, MACs and manifest are
+    // only worth what the signature over them is.
+    if keys.signer.is_none() {
+        return Err(StoreError::AuditSigningKeyMissing(keys.signer_path.display().to_string()));
+    }
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
     let done = query("SELECT v FROM meta WHERE k = 'records_format'")
@@ -967,7 +983,11 @@ pub(crate) async fn upgrade_records(pool: &Pool, keys: &Keys, actor: &str) -> Re
         &mut tx,
         keys,
         &mut chain,
-        vec![draft(actor, Action::StoreUpgrade, Vec::new())],
+        vec![draft(
+            actor,
+            Action::StoreUpgrade,
+            vec![crate::integrity::FORMAT_MARKER.to_owned()],
+        )],
     )
     .await?;
     tx.commit().await?;

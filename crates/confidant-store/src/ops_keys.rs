@@ -113,7 +113,11 @@ pub(crate) async fn upgrade_signing(pool: &Pool, keys: &Keys, actor: &str) -> Re
             &mut tx,
             keys,
             &mut chain,
-            vec![draft(actor, Action::KeyRotate, vec!["audit-signing-key".to_owned()])],
+            vec![draft(
+                actor,
+                Action::KeyRotate,
+                vec![crate::integrity::SIGNING_MARKER.to_owned()],
+            )],
         )
         .await?;
         tx.commit().await?;
