@@ -88,6 +88,16 @@ actions! {
     AccessLogRead => "access_log.read",
     /// A retention sweep looked at (dry run) or destroyed what was due.
     RetentionSweep => "retention.sweep",
+    /// Something the service promised or did was recorded on a client
+    /// (limits explained, a confidentiality agreement, a complaint opened
+    /// or closed).
+    PromiseRecord => "promise.record",
+    /// A client's promises record was read or listed.
+    PromiseRead => "promise.read",
+    /// A review of a policy was recorded.
+    PolicyReview => "policy.review",
+    /// The recorded policy reviews were read.
+    PolicyReviewRead => "policy_review.read",
 }
 
 impl fmt::Display for Action {

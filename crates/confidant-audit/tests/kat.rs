@@ -150,6 +150,10 @@ fn kat_action_spellings() {
             "sar.step",
             "access_log.read",
             "retention.sweep",
+            "promise.record",
+            "promise.read",
+            "policy.review",
+            "policy_review.read",
         ]
     );
     for a in Action::ALL {

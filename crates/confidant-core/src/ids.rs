@@ -152,6 +152,16 @@ typed_id!(
     /// One entry in a client's accounting of disclosures.
     DisclosureId, "dis", "disclosure"
 );
+typed_id!(
+    /// A recorded promise or step of the service on a client: limits
+    /// explained, a confidentiality agreement, a complaint (opened or
+    /// closed).
+    PromiseId, "prm", "promise record"
+);
+typed_id!(
+    /// A recorded review of a policy.
+    ReviewId, "rev", "policy review"
+);
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@ pub mod health;
 pub mod matter;
 pub mod package;
 pub mod progress;
+pub mod promises;
 pub mod record;
 pub mod retention;
 pub mod sar;

@@ -25,6 +25,7 @@ mod committer;
 mod error;
 mod keys;
 mod matter_model;
+mod promise_model;
 mod retention_model;
 
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
@@ -38,6 +39,9 @@ pub use error::{Result, StoreError};
 pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
+};
+pub use promise_model::{
+    LimitsGivenRow, NewPromise, NewReview, PromiseKind, StoredPromise, StoredReview,
 };
 pub use retention_model::{AccessEntry, ClientActivity};
 

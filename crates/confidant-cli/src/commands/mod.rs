@@ -7,6 +7,7 @@ pub mod access;
 pub mod deid;
 pub mod matters;
 pub mod policy;
+pub mod promises;
 pub mod sar;
 pub mod serve;
 pub mod store;
@@ -66,16 +67,19 @@ pub enum Command {
     Serve(serve::ServeArgs),
     #[command(flatten)]
     Sar(sar::SarTopCommand),
+    #[command(flatten)]
+    Complaint(promises::ComplaintTop),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Store(c) => store::run(global, c),
-        Command::Policy(c) => policy::run(c),
+        Command::Policy(c) => policy::run(global, c),
         Command::Deid(c) => deid::run(c),
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
         Command::Serve(a) => serve::run(global, a),
         Command::Sar(c) => sar::run(global, c),
+        Command::Complaint(c) => promises::run(global, c),
     }
 }

@@ -31,7 +31,7 @@ pub struct Tz {
     /// The service's time zone: every date shown or counted is a date
     /// there (an IANA name).
     #[arg(long, env = "CONFIDANT_TIME_ZONE", default_value = "Europe/London")]
-    time_zone: String,
+    pub(crate) time_zone: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,7 +199,7 @@ fn date(s: &Option<String>) -> anyhow::Result<Option<CivilDate>> {
         .transpose()?)
 }
 
-async fn svc(global: &GlobalOpts, tz: &Tz) -> anyhow::Result<(Service, String)> {
+pub(crate) async fn svc(global: &GlobalOpts, tz: &Tz) -> anyhow::Result<(Service, String)> {
     let cal = ServiceCalendar::new(&tz.time_zone)?;
     let (svc, actor) = super::matters::service(global).await?;
     Ok((svc.with_calendar(cal), actor))
