@@ -376,6 +376,7 @@ impl Service {
                     Ok(cert) => {
                         report.certificates.push(cert);
                         report.destroyed.push(r);
+                        crash_after(report.destroyed.len());
                     }
                     // A hold placed since the listing: skipped, not forced.
                     Err(StoreError::LegalHold) => {
@@ -399,6 +400,19 @@ impl Service {
             .record_event(actor, Action::RetentionSweep, ids)
             .await?;
         Ok(report)
+    }
+}
+
+/// A test hook for the "interrupted sweep" guarantee: with
+/// `CONFIDANT_FAULT=abort-after-destructions:N` the process aborts (no
+/// unwinding, no flush, as a crash or SIGKILL would) right after the N-th
+/// destruction of a sweep has committed. Nothing else reads the variable.
+fn crash_after(destroyed: usize) {
+    if let Ok(v) = std::env::var("CONFIDANT_FAULT")
+        && let Some(n) = v.strip_prefix("abort-after-destructions:")
+        && n.parse::<usize>().ok() == Some(destroyed)
+    {
+        std::process::abort();
     }
 }
 
