@@ -56,6 +56,10 @@ pub enum SarCommand {
         /// A competent child's own view of a request made for them.
         #[arg(long)]
         child_view: Option<String>,
+        /// Why a child asked for under parental responsibility is not
+        /// competent to decide (else --child-view is required).
+        #[arg(long)]
+        child_not_competent: Option<String>,
         #[arg(long)]
         wording: Option<String>,
         #[arg(long, default_value = "uk-law")]
@@ -249,6 +253,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
             authority,
             evidence,
             child_view,
+            child_not_competent,
             wording,
             policy,
             tz,
@@ -261,7 +266,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
             };
             let on_behalf = match (requester, authority, evidence) {
                 (None, None, None) => {
-                    if child_view.is_some() {
+                    if child_view.is_some() || child_not_competent.is_some() {
                         bail!("--child-view is for a request made on a child's behalf");
                     }
                     None
@@ -271,6 +276,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
                     authority: a.parse()?,
                     evidence,
                     child_view,
+                    child_not_competent,
                 }),
                 _ => bail!(
                     "a request on someone's behalf needs --requester, --authority and --evidence"
