@@ -152,7 +152,8 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Today's date, UTC.
+/// Today's date in UTC. Dates a person sees use [`Service::local_today`]
+/// (the service's time zone) instead.
 pub fn today() -> CivilDate {
     let now = confidant_store::now_micros();
     CivilDate::from_days_since_epoch(now.div_euclid(86_400_000_000))

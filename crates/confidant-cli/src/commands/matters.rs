@@ -145,7 +145,8 @@ pub struct OpenArgs {
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     matter_id: String,
-    /// The decision date (default today, UTC).
+    /// The decision date (default today in the service's time zone,
+    /// Europe/London).
     #[arg(long)]
     on: Option<String>,
     #[arg(long)]
