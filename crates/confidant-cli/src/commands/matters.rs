@@ -1049,7 +1049,7 @@ pub struct BenchMattersArgs {
     dir: Option<PathBuf>,
 }
 
-fn bench_note(i: usize) -> String {
+pub(crate) fn bench_note(i: usize) -> String {
     const PEOPLE: &[&str] = &["Tom Hughes", "Grace", "Daniel Price", "Mrs Patel", "Jo"];
     const PLACES: &[&str] = &["Bristol", "Leeds", "Avon Logistics", "St Mary's School"];
     format!(

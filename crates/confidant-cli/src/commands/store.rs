@@ -979,6 +979,11 @@ mod bench {
         /// Matters: a de-identified package from a client with many notes,
         /// and opening-to-decision of many matters (see BENCHMARKS.md).
         Matters(super::super::matters::BenchMattersArgs),
+        /// A complete subject access response for a client with many notes.
+        Sar(super::super::sar::BenchSarArgs),
+        /// Retention: a dry-run and an applied sweep over stores of many
+        /// clients, a few of them due.
+        Sweep(super::super::sar::BenchSweepArgs),
     }
 
     fn rate(n: usize, secs: f64) -> String {
@@ -1008,6 +1013,8 @@ mod bench {
     pub fn run(global: &super::super::GlobalOpts, c: BenchCommand) -> anyhow::Result<ExitCode> {
         let c = match c {
             BenchCommand::Matters(a) => return super::super::matters::bench(global, a),
+            BenchCommand::Sar(a) => return super::super::sar::bench_sar(global, a),
+            BenchCommand::Sweep(a) => return super::super::sar::bench_sweep(global, a),
             c => c,
         };
         let BenchCommand::Store {
