@@ -16,13 +16,20 @@ fn query(sql: &str) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Argume
 /// order they were created.
 pub(crate) async fn client_activity(pool: &Pool) -> Result<Vec<ClientActivity>> {
     // A note counts for every client it is attributable to (a couple's
-    // joint session is each partner's last session too).
+    // joint session is each partner's last session too). Aggregated once
+    // per table and joined, so the listing stays linear in the store's
+    // size (a correlated subquery per client made it grow faster).
     let rows = query(
-        "SELECT c.id, c.created_at, c.work_ended, \
-           (SELECT MAX(n.created_at) FROM notes n WHERE n.client_id = c.id \
-              OR n.id IN (SELECT p.note_id FROM note_parties p WHERE p.client_id = c.id)) AS last_note, \
-           (SELECT COUNT(*) FROM legal_holds h WHERE h.client_id = c.id AND h.released_at IS NULL) AS holds \
-         FROM clients c ORDER BY c.seq",
+        "SELECT c.id, c.created_at, c.work_ended, l.last_note, COALESCE(h.holds, 0) AS holds \
+         FROM clients c \
+         LEFT JOIN (SELECT a.client_id, MAX(a.at) AS last_note FROM ( \
+              SELECT n.client_id, n.created_at AS at FROM notes n \
+              UNION ALL \
+              SELECT p.client_id, n.created_at AS at FROM note_parties p JOIN notes n ON n.id = p.note_id \
+           ) AS a GROUP BY a.client_id) AS l ON l.client_id = c.id \
+         LEFT JOIN (SELECT client_id, COUNT(*) AS holds FROM legal_holds \
+              WHERE released_at IS NULL GROUP BY client_id) AS h ON h.client_id = c.id \
+         ORDER BY c.seq",
     )
     .fetch_all(pool)
     .await?;
