@@ -122,6 +122,16 @@ actions! {
     BreakGlassReview => "break_glass.review",
     /// A practitioner was assigned to a client, or a supervision recorded.
     AssignmentChange => "assignment.change",
+    /// Something the service promised or did was recorded on a client
+    /// (limits explained, a confidentiality agreement, a complaint opened
+    /// or closed).
+    PromiseRecord => "promise.record",
+    /// A client's promises record was read or listed.
+    PromiseRead => "promise.read",
+    /// A review of a policy was recorded.
+    PolicyReview => "policy.review",
+    /// The recorded policy reviews were read.
+    PolicyReviewRead => "policy_review.read",
 }
 
 impl fmt::Display for Action {

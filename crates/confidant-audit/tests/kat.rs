@@ -169,6 +169,10 @@ fn kat_action_spellings() {
             "break_glass.grant",
             "break_glass.review",
             "assignment.change",
+            "promise.record",
+            "promise.read",
+            "policy.review",
+            "policy_review.read",
         ]
     );
     for a in Action::ALL {

@@ -611,6 +611,54 @@ fn ukcp_court_order_minimum_necessary_package_client_told() {
         if let Some(ic) = find("inform-client") {
             assert_eq!(ic["status"], "met-by-system");
         }
+
+        // Sam then asks for everything: the response holds every note,
+        // the decision and the disclosure to the court (recipients are
+        // part of the right of access), and no third party's name.
+        let sar = env.ok(&["sar", "open", &c, "--wording", "everything you hold on me"]);
+        let sar = sar.lines().next().unwrap().to_owned();
+        let dir = out_dir(&env);
+        let (key, public) = age_identity(&dir);
+        let file = env.ok(&[
+            "sar",
+            "respond",
+            &sar,
+            "--out",
+            dir.to_str().unwrap(),
+            "--recipient-key",
+            &public,
+        ]);
+        let doc: Value =
+            serde_json::from_slice(&age_decrypt(&key, Path::new(file.trim()))).unwrap();
+        let text = doc.to_string();
+        assert!(text.contains(&wanted), "[{}]", env.name);
+        assert_eq!(doc["notes"].as_array().unwrap().len(), 2);
+        assert!(text.contains("childhood"));
+        let ds = doc["disclosures"].as_array().unwrap();
+        assert_eq!(ds.len(), 1, "[{}]", env.name);
+        assert_eq!(ds[0]["package"], Value::from(pkg.clone()));
+        assert_eq!(ds[0]["what_to_whom"]["recipient"], "court");
+        assert!(
+            doc["decisions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d.to_string().contains(&m)),
+            "the decision on the court's request is in the response"
+        );
+        // Not in the notes, nor in the decisions (the package's removed
+        // spans with their originals are not carried into the response).
+        assert!(
+            !text.contains("Daniel"),
+            "a third party is named: [{}]",
+            env.name
+        );
+        assert!(
+            !text.contains("Grace"),
+            "a third party is named: [{}]",
+            env.name
+        );
+        assert!(!doc["access_log"].as_array().unwrap().is_empty());
     }
 }
 

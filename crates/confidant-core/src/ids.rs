@@ -171,6 +171,16 @@ typed_id!(
     /// record they are not assigned to.
     GrantId, "bg", "break-glass grant"
 );
+typed_id!(
+    /// A recorded promise or step of the service on a client: limits
+    /// explained, a confidentiality agreement, a complaint (opened or
+    /// closed).
+    PromiseId, "prm", "promise record"
+);
+typed_id!(
+    /// A recorded review of a policy.
+    ReviewId, "rev", "policy review"
+);
 
 #[cfg(test)]
 mod tests {

@@ -97,25 +97,41 @@ pub struct CivilDate {
     day: u8,
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
+// The calendar arithmetic is jiff's; this type keeps the stored format
+// (`YYYY-MM-DD`, years 1 to 9999) and hides a date of birth from `Debug`.
+
+fn jiff_date(year: i32, month: u8, day: u8) -> Option<jiff::civil::Date> {
+    if !(1..=9999).contains(&year) {
+        return None;
     }
+    jiff::civil::Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()
+}
+
+fn from_jiff_date(d: jiff::civil::Date) -> Option<CivilDate> {
+    CivilDate::new(
+        i32::from(d.year()),
+        u8::try_from(d.month()).ok()?,
+        u8::try_from(d.day()).ok()?,
+    )
+}
+
+/// Reads exactly `len` ASCII digits.
+fn digits(s: &str, r: std::ops::Range<usize>) -> Option<i64> {
+    let part = s.get(r)?;
+    if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    part.parse().ok()
 }
 
 impl CivilDate {
     pub fn new(year: i32, month: u8, day: u8) -> Option<CivilDate> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
-            return None;
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(CivilDate { year, month, day })
+        jiff_date(year, month, day).map(|_| CivilDate { year, month, day })
     }
 
     /// Parses exactly `YYYY-MM-DD`; `field` names the input in the error.
@@ -125,15 +141,8 @@ impl CivilDate {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(err);
         }
-        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-            let part = s.get(r)?;
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse().ok()
-            } else {
-                None
-            }
-        };
-        let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        let (Some(y), Some(m), Some(d)) = (digits(s, 0..4), digits(s, 5..7), digits(s, 8..10))
+        else {
             return Err(err);
         };
         let (Ok(y), Ok(m), Ok(d)) = (i32::try_from(y), u8::try_from(m), u8::try_from(d)) else {
@@ -152,33 +161,44 @@ impl CivilDate {
         self.day
     }
 
-    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-    pub fn days_since_epoch(self) -> i64 {
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+    /// The date as a `jiff` civil date.
+    pub fn to_jiff(self) -> jiff::civil::Date {
+        // Always valid: checked on construction.
+        jiff_date(self.year, self.month, self.day).unwrap_or(jiff::civil::Date::MIN)
     }
 
-    /// The inverse of [`CivilDate::days_since_epoch`] (`civil_from_days`).
+    /// Days since 1970-01-01.
+    pub fn days_since_epoch(self) -> i64 {
+        let epoch = jiff::civil::date(1970, 1, 1);
+        self.to_jiff()
+            .since((jiff::Unit::Day, epoch))
+            .map(|span| i64::from(span.get_days()))
+            .unwrap_or(0)
+    }
+
+    /// The inverse of [`CivilDate::days_since_epoch`] (clamped to years 1
+    /// to 9999).
     pub fn from_days_since_epoch(z: i64) -> CivilDate {
-        let z = z + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        CivilDate {
-            year: i32::try_from(y).unwrap_or(i32::MAX),
-            month: u8::try_from(m).unwrap_or(1),
-            day: u8::try_from(d).unwrap_or(1),
+        let epoch = jiff::civil::date(1970, 1, 1);
+        let max = CivilDate {
+            year: 9999,
+            month: 12,
+            day: 31,
+        };
+        let min = CivilDate {
+            year: 1,
+            month: 1,
+            day: 1,
+        };
+        match jiff::Span::new()
+            .try_days(z)
+            .ok()
+            .and_then(|span| epoch.checked_add(span).ok())
+            .and_then(from_jiff_date)
+        {
+            Some(d) => d,
+            None if z < 0 => min,
+            None => max,
         }
     }
 }
@@ -235,40 +255,42 @@ impl Timestamp {
         if b.len() != 10 || b[0] != b'T' || b[3] != b':' || b[6] != b':' || b[9] != b'Z' {
             return Err(err);
         }
-        let num = |r: std::ops::Range<usize>| -> Option<i64> {
-            let p = rest.get(r)?;
-            if p.bytes().all(|c| c.is_ascii_digit()) {
-                p.parse().ok()
-            } else {
-                None
-            }
-        };
-        let (Some(h), Some(mi), Some(se)) = (num(1..3), num(4..6), num(7..9)) else {
+        let (Some(h), Some(mi), Some(se)) =
+            (digits(rest, 1..3), digits(rest, 4..6), digits(rest, 7..9))
+        else {
             return Err(err);
         };
-        if h > 23 || mi > 59 || se > 59 {
+        let (Ok(h), Ok(mi), Ok(se)) = (i8::try_from(h), i8::try_from(mi), i8::try_from(se)) else {
             return Err(err);
-        }
-        Ok(Timestamp(
-            Timestamp::from_date(date).0 + ((h * 60 + mi) * 60 + se) * 1_000_000,
-        ))
+        };
+        // jiff validates the time of day; the instant is the date's
+        // midnight (UTC) plus that time.
+        let time = jiff::civil::Time::new(h, mi, se, 0).map_err(|_| err)?;
+        let secs = i64::from(time.hour()) * 3600
+            + i64::from(time.minute()) * 60
+            + i64::from(time.second());
+        Ok(Timestamp(Timestamp::from_date(date).0 + secs * 1_000_000))
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0.div_euclid(1_000_000);
-        let micros = self.0.rem_euclid(1_000_000);
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        let d = CivilDate::from_days_since_epoch(days);
-        write!(
-            f,
-            "{d}T{:02}:{:02}:{:02}.{micros:06}Z",
-            sod / 3600,
-            (sod / 60) % 60,
-            sod % 60
-        )
+        const DAY: i64 = 86_400_000_000;
+        let days = self.0.div_euclid(DAY);
+        let in_day = self.0.rem_euclid(DAY);
+        let date = CivilDate::from_days_since_epoch(days);
+        let time = jiff::Span::new()
+            .try_microseconds(in_day)
+            .ok()
+            .and_then(|span| jiff::civil::Time::midnight().checked_add(span).ok());
+        match time {
+            Some(time) if date.days_since_epoch() == days => {
+                write!(f, "{date}T{}Z", time.strftime("%H:%M:%S.%6f"))
+            }
+            // Outside years 1 to 9999: not a time any record holds; shown
+            // as the raw count rather than a wrong date.
+            _ => write!(f, "@{}us", self.0),
+        }
     }
 }
 
@@ -872,12 +894,22 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip_days_and_print_rfc3339() {
-        for days in [-1_000_000i64, -1, 0, 1, 19_000, 2_932_896] {
+        for days in [-719_162i64, -1, 0, 1, 19_000, 2_932_896] {
             assert_eq!(
                 CivilDate::from_days_since_epoch(days).days_since_epoch(),
                 days
             );
         }
+        // Outside years 1 to 9999 (which `CivilDate::new` refuses) the
+        // conversion clamps instead of making an invalid date.
+        assert_eq!(
+            CivilDate::from_days_since_epoch(-1_000_000).to_string(),
+            "0001-01-01"
+        );
+        assert_eq!(
+            CivilDate::from_days_since_epoch(3_000_000).to_string(),
+            "9999-12-31"
+        );
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000Z");
         let t = Timestamp::parse("2026-11-23T17:54:20Z", "at").unwrap();
         assert_eq!(t.to_string(), "2026-11-23T17:54:20.000000Z");

@@ -1,10 +1,14 @@
-//! Calendar dates for review schedules: just enough arithmetic to add whole
-//! months (clamping to the month's last day) and compare.
+//! Calendar dates for review schedules: whole months added (clamping to
+//! the month's last day) and compared. The calendar is `jiff`'s, through
+//! confidant-core's `CivilDate` and `calendar::add_months`; this type keeps
+//! the policy crate's public shape (`Date { year, month, day }`).
 
+use confidant_core::calendar;
+use confidant_core::record::CivilDate;
 use std::fmt;
 use std::str::FromStr;
 
-/// A calendar date.
+/// A calendar date (years 1 to 9999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     pub year: i32,
@@ -17,34 +21,38 @@ pub struct Date {
 #[error("invalid date (expected YYYY-MM-DD or YYYY)")]
 pub struct DateError;
 
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i32, m: u8) -> u8 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+impl From<CivilDate> for Date {
+    fn from(d: CivilDate) -> Date {
+        Date {
+            year: d.year(),
+            month: d.month(),
+            day: d.day(),
+        }
     }
 }
 
 impl Date {
     pub fn new(year: i32, month: u8, day: u8) -> Result<Date, DateError> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return Err(DateError);
-        }
-        Ok(Date { year, month, day })
+        CivilDate::new(year, month, day)
+            .map(Date::from)
+            .ok_or(DateError)
     }
 
-    /// The same day `months` later, or the month's last day if shorter.
+    fn civil(self) -> Option<CivilDate> {
+        CivilDate::new(self.year, self.month, self.day)
+    }
+
+    /// The same day `months` later, or the month's last day if shorter
+    /// (saturating at 9999-12-31).
     pub fn add_months(self, months: u32) -> Date {
-        let total = i64::from(self.year) * 12 + i64::from(self.month - 1) + i64::from(months);
-        let year = i32::try_from(total.div_euclid(12)).unwrap_or(i32::MAX);
-        let month = (total.rem_euclid(12) + 1) as u8;
-        let day = self.day.min(days_in_month(year, month));
-        Date { year, month, day }
+        let max = Date {
+            year: 9999,
+            month: 12,
+            day: 31,
+        };
+        self.civil()
+            .and_then(|d| calendar::add_months(d, i32::try_from(months).ok()?).ok())
+            .map_or(max, Date::from)
     }
 
     /// Parses `YYYY-MM-DD`, or `YYYY` (taken as 1 January: the earliest
@@ -61,21 +69,9 @@ impl Date {
 impl FromStr for Date {
     type Err = DateError;
     fn from_str(s: &str) -> Result<Date, DateError> {
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return Err(DateError);
-        }
-        let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = s.get(r).ok_or(DateError)?;
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(DateError);
-            }
-            part.parse().map_err(|_| DateError)
-        };
-        let year = i32::try_from(num(0..4)?).map_err(|_| DateError)?;
-        let month = u8::try_from(num(5..7)?).map_err(|_| DateError)?;
-        let day = u8::try_from(num(8..10)?).map_err(|_| DateError)?;
-        Date::new(year, month, day)
+        CivilDate::parse(s, "date")
+            .map(Date::from)
+            .map_err(|_| DateError)
     }
 }
 

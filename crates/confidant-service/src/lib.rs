@@ -27,6 +27,7 @@ pub mod health;
 pub mod matter;
 pub mod package;
 pub mod progress;
+pub mod promises;
 pub mod record;
 pub mod retention;
 pub mod sar;
@@ -171,7 +172,8 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Today's date, UTC.
+/// Today's date in UTC. Dates a person sees use [`Service::local_today`]
+/// (the service's time zone) instead.
 pub fn today() -> CivilDate {
     let now = confidant_store::now_micros();
     CivilDate::from_days_since_epoch(now.div_euclid(86_400_000_000))

@@ -112,7 +112,8 @@ pub struct CapacityAssessment {
 /// What `matter decide` is given.
 #[derive(Clone, Default)]
 pub struct DecideInput {
-    /// The decision date (default: today, UTC): age and consents on it.
+    /// The decision date (default: today in the service's time zone): age
+    /// and consents on it.
     pub on: Option<CivilDate>,
     pub facts: PractitionerFacts,
     pub capacity: Option<CapacityAssessment>,
@@ -771,7 +772,11 @@ impl Service {
             );
         }
         let policy = load_policy(&st.body.policy)?;
-        let on = input.on.unwrap_or_else(crate::today);
+        // Today in the service's time zone, as every date a person sees.
+        let on = match input.on {
+            Some(d) => d,
+            None => self.local_today()?,
+        };
         let (situation, provenance, parties) = self.situation(actor, &st, input, on).await?;
         let decision = policy.policy.decide(&situation)?;
         let rec = Recommendation {

@@ -215,3 +215,36 @@ impl Service {
         Ok(holds)
     }
 }
+
+/// A client's record as `client show` presents it: the record itself, the
+/// date it falls due for destruction (with the rule and the event it runs
+/// from, `(default)` when the policy sets no period), and what the service
+/// promised and did (limits explained, agreements, complaints).
+#[derive(serde::Serialize)]
+pub struct RecordView {
+    #[serde(flatten)]
+    pub client: confidant_core::record::Client,
+    pub retention: crate::retention::ClientRetention,
+    pub policy: String,
+    pub promises: crate::promises::PromisesView,
+}
+
+impl Service {
+    /// The record view of one client under `policy` (every read audited).
+    pub async fn client_record(
+        &self,
+        actor: &str,
+        client: &ClientId,
+        policy: &str,
+    ) -> Result<RecordView> {
+        let record = self.store().get_client(actor, client).await?;
+        let retention = self.client_retention(actor, policy, client).await?;
+        let promises = self.promises(actor, client).await?;
+        Ok(RecordView {
+            client: record,
+            retention,
+            policy: crate::load_policy(policy)?.name,
+            promises,
+        })
+    }
+}

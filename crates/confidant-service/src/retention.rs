@@ -85,15 +85,22 @@ pub struct AppliedRule {
     pub default: bool,
 }
 
-impl AppliedRule {
-    /// How the rule reads on a record or a certificate.
-    pub fn text(&self) -> String {
-        let start = match self.start {
+impl RetentionStart {
+    /// The event as it reads on a record.
+    pub fn event(self) -> String {
+        match self {
             RetentionStart::LastSession => "the last session".to_owned(),
             RetentionStart::EndOfWork => "the end of the work".to_owned(),
             RetentionStart::RecordOpened => "the record was opened".to_owned(),
             RetentionStart::Age(n) => format!("the client's {n}th birthday"),
-        };
+        }
+    }
+}
+
+impl AppliedRule {
+    /// How the rule reads on a record or a certificate.
+    pub fn text(&self) -> String {
+        let start = self.start.event();
         format!(
             "{}{} kept {} months after {start}{}",
             if self.default { "(default) " } else { "" },
@@ -153,6 +160,9 @@ pub struct ClientRetention {
     pub due: Option<String>,
     /// The rule that sets the due date (the latest of the rules).
     pub rule: Option<String>,
+    /// The event that rule runs from and its date ("the last session,
+    /// 2026-01-10").
+    pub event: Option<String>,
     pub default_rule: bool,
     pub on_hold: bool,
     pub why: String,
@@ -187,7 +197,7 @@ impl Service {
         rules: &[AppliedRule],
         by: CivilDate,
     ) -> Result<ClientRetention> {
-        let mut latest: Option<(CivilDate, &AppliedRule)> = None;
+        let mut latest: Option<(CivilDate, &AppliedRule, CivilDate)> = None;
         let mut state = None;
         let mut why = String::new();
         let last = a.last_note_at.unwrap_or(a.created_at);
@@ -217,14 +227,14 @@ impl Service {
             };
             if let Some(start) = start {
                 let due = months(start, r.months)?;
-                if latest.is_none_or(|(d, _)| due > d) {
-                    latest = Some((due, r));
+                if latest.is_none_or(|(d, _, _)| due > d) {
+                    latest = Some((due, r, start));
                 }
             }
         }
         let state = match (state, latest) {
             (Some(s), _) => s,
-            (None, Some((due, _))) if due <= by => RetentionState::Due,
+            (None, Some((due, _, _))) if due <= by => RetentionState::Due,
             (None, _) => RetentionState::NotDue,
         };
         if why.is_empty() {
@@ -236,9 +246,11 @@ impl Service {
         Ok(ClientRetention {
             client_id: a.id.clone(),
             state,
-            due: latest.map(|(d, _)| d.to_string()),
-            rule: latest.map(|(_, r)| r.text()),
-            default_rule: latest.is_some_and(|(_, r)| r.default),
+            due: latest.map(|(d, _, _)| d.to_string()),
+            rule: latest.map(|(_, r, _)| r.text()),
+            event: latest.map(|(_, r, start)| format!("{}, {start}", r.start.event())),
+            // The rules are all the policy's own or all the baseline's.
+            default_rule: rules.first().is_some_and(|r| r.default),
             on_hold: a.open_holds > 0,
             why,
         })
@@ -370,6 +382,7 @@ impl Service {
                     Ok(cert) => {
                         report.certificates.push(cert);
                         report.destroyed.push(r);
+                        crash_after(report.destroyed.len());
                     }
                     // A hold placed since the listing: skipped, not forced.
                     Err(StoreError::LegalHold) => {
@@ -395,6 +408,19 @@ impl Service {
             .record_event(actor, Action::RetentionSweep, ids)
             .await?;
         Ok(report)
+    }
+}
+
+/// A test hook for the "interrupted sweep" guarantee: with
+/// `CONFIDANT_FAULT=abort-after-destructions:N` the process aborts (no
+/// unwinding, no flush, as a crash or SIGKILL would) right after the N-th
+/// destruction of a sweep has committed. Nothing else reads the variable.
+fn crash_after(destroyed: usize) {
+    if let Ok(v) = std::env::var("CONFIDANT_FAULT")
+        && let Some(n) = v.strip_prefix("abort-after-destructions:")
+        && n.parse::<usize>().ok() == Some(destroyed)
+    {
+        std::process::abort();
     }
 }
 

@@ -84,6 +84,54 @@ pub struct OnBehalf {
     /// ICO: a child who understands their rights decides).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_view: Option<String>,
+    /// For a child judged not competent to decide: why (sealed). A
+    /// request under parental responsibility records either the child's
+    /// view or this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_not_competent: Option<String>,
+}
+
+impl OnBehalf {
+    /// The rules on whose behalf a request can be made, checked against
+    /// the client's age on the day the request was received (when the
+    /// record has a date of birth).
+    fn check(&self, age: Option<u32>) -> Result<()> {
+        non_empty("--requester", &self.requester)?;
+        non_empty("--evidence", &self.evidence)?;
+        for v in [&self.child_view, &self.child_not_competent]
+            .into_iter()
+            .flatten()
+        {
+            non_empty("--child-view / --child-not-competent", v)?;
+        }
+        if self.authority != Authority::ParentalResponsibility {
+            if self.child_view.is_some() || self.child_not_competent.is_some() {
+                return refuse(
+                    "--child-view and --child-not-competent are for a request made for a child \
+                     under parental responsibility",
+                );
+            }
+            return Ok(());
+        }
+        if age.is_some_and(|a| a >= 18) {
+            return refuse(
+                "parental responsibility ends at 18: the client is an adult on the date received \
+                 (an attorney, a deputy or the client's written authorisation is needed)",
+            );
+        }
+        match (&self.child_view, &self.child_not_competent) {
+            (Some(_), Some(_)) => refuse(
+                "give the child's view (a competent child) or why the child is not competent \
+                 to decide, not both",
+            ),
+            (None, None) => refuse(
+                "a request under parental responsibility records the child's own view \
+                 (--child-view, where the child is competent to understand their rights) or why \
+                 they are not competent to decide (--child-not-competent)",
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A SAR to open.
@@ -330,6 +378,18 @@ impl SarState {
     }
 }
 
+/// What the response tells the requester when anything is withheld (Art.
+/// 12(4) and 15; DPA 2018 Sch. 3 Part 2).
+const WITHHELD: &str = "Some information has been withheld because, in the opinion of an \
+     appropriate health professional, giving it to you would be likely to cause serious harm \
+     to your physical or mental health or that of another person (Data Protection Act 2018, \
+     Schedule 3 Part 2). Each item withheld is listed under \"withheld\".";
+
+/// The rights every response states.
+const RIGHTS: &str = "If you are unhappy with this response you have the right to complain to \
+     the Information Commissioner's Office (ico.org.uk/make-a-complaint, 0303 123 1113), and \
+     the right to seek to enforce your right of access through a judicial remedy (the courts).";
+
 /// The refusal letter: the grounds, the reason, and the requester's rights
 /// (Art. 12(4): to complain to a supervisory authority and to seek a
 /// judicial remedy).
@@ -397,19 +457,15 @@ impl Service {
     /// Opens a SAR: a matter (requester the client, asking for all personal
     /// data) and its first step with the receipt date in the service's zone.
     pub async fn open_sar(&self, actor: &str, req: &OpenSar) -> Result<MatterId> {
-        if let Some(b) = &req.on_behalf {
-            non_empty("--requester", &b.requester)?;
-            non_empty("--evidence", &b.evidence)?;
-            if let Some(v) = &b.child_view {
-                non_empty("--child-view", v)?;
-            }
-        }
         if let Some(w) = &req.wording {
             non_empty("--wording", w)?;
         }
         // The client must exist before anything is written.
-        self.store().get_client(actor, &req.client_id).await?;
+        let client = self.store().get_client(actor, &req.client_id).await?;
         let received = self.local_date(req.received_at)?;
+        if let Some(b) = &req.on_behalf {
+            b.check(client.date_of_birth.map(|dob| crate::age_on(dob, received)))?;
+        }
         let id = self
             .open_matter(
                 actor,
@@ -602,6 +658,16 @@ impl Service {
             if opinion > on {
                 return refuse("the health professional's opinion is dated after the response");
             }
+            // DPA 2018 Sch. 3 Part 2 para 2(2): the opinion must have been
+            // obtained within the six months before the response.
+            let oldest = confidant_core::calendar::add_months(on, -6)
+                .map_err(|e| ServiceError::Refused(e.to_string()))?;
+            if opinion < oldest {
+                return refuse(
+                    "the health professional's opinion is more than six months old: obtain a \
+                     current one (DPA 2018 Sch. 3 Part 2)",
+                );
+            }
         }
         let (doc, counts) = self.sar_package(actor, &st, r).await?;
         let plain = serde_json::to_vec_pretty(&doc).map_err(|_| corrupt())?;
@@ -705,22 +771,23 @@ impl Service {
                 }));
                 continue;
             }
-            let chars: Vec<char> = n.text.chars().collect();
-            let drop: Vec<Span> = confidant_deid::detect(&n.text, Some(&known))
-                .into_iter()
-                .filter(|s| {
-                    let text: String = chars[s.start..s.end.min(chars.len())].iter().collect();
-                    !is_subject(s.kind, &text, &subject)
-                        && !consenting.iter().any(|c| is_subject(s.kind, &text, c))
-                })
-                .collect();
-            redactions += drop.len();
+            let (text, n_removed) = redact_others(&n.text, &known, &subject, &consenting);
+            redactions += n_removed;
             out_notes.push(serde_json::json!({
                 "id": n.id, "case_id": n.case_id, "written": n.created_at.to_string(),
-                "text": confidant_deid::redact(&n.text, &drop, Mode::Tags),
+                "text": text,
             }));
         }
         progress.finish_and_clear();
+        // The decisions (matters) are the client's data too, but their
+        // steps can name other people (whom a practitioner consulted, a
+        // package's removed spans with their original text, the package's
+        // HTML): the originals and the HTML are dropped (the items a
+        // package held are listed by id and reason, and are in this
+        // response themselves), and every other free text goes through the
+        // same redaction as the notes.
+        let mut matters = serde_json::to_value(&matters).map_err(|_| corrupt())?;
+        redact_value(&mut matters, &known, &subject, &consenting, &mut redactions);
         let mut by_action: BTreeMap<String, usize> = BTreeMap::new();
         let access_rows: Vec<serde_json::Value> = access
             .iter()
@@ -734,7 +801,7 @@ impl Service {
         let counts = Counts {
             notes: notes.len(),
             consents: consents.len(),
-            decisions: matters.len(),
+            decisions: matters.as_array().map_or(0, Vec::len),
             disclosures: disclosures.len(),
             access: access.len(),
             redactions,
@@ -760,6 +827,11 @@ impl Service {
             "withheld": r.withheld.iter().map(|w| serde_json::json!({
                 "note_id": w.note_id, "exemption": "serious harm", "opinion_date": w.opinion_date,
             })).collect::<Vec<_>>(),
+            "your_rights": if r.withheld.is_empty() {
+                RIGHTS.to_owned()
+            } else {
+                format!("{WITHHELD} {RIGHTS}")
+            },
         });
         Ok((doc, counts))
     }
@@ -854,6 +926,58 @@ impl Service {
         client: &ClientId,
     ) -> Result<Vec<confidant_store::AccessEntry>> {
         Ok(self.store().access_log(actor, client).await?)
+    }
+}
+
+/// `text` with every identifier that is not the subject's own (or a
+/// consenting party's) replaced by its type tag; and how many went.
+fn redact_others(
+    text: &str,
+    known: &confidant_deid::Known,
+    subject: &Client,
+    consenting: &[Client],
+) -> (String, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let drop: Vec<Span> = confidant_deid::detect(text, Some(known))
+        .into_iter()
+        .filter(|s| {
+            let t: String = chars[s.start..s.end.min(chars.len())].iter().collect();
+            !is_subject(s.kind, &t, subject)
+                && !consenting.iter().any(|c| is_subject(s.kind, &t, c))
+        })
+        .collect();
+    (confidant_deid::redact(text, &drop, Mode::Tags), drop.len())
+}
+
+/// Redacts every free-text string in `v` (a string with a space in it:
+/// ids, hashes, dates and codes are left alone) and drops the keys that
+/// hold other people's text verbatim (`original`, `html`).
+fn redact_value(
+    v: &mut serde_json::Value,
+    known: &confidant_deid::Known,
+    subject: &Client,
+    consenting: &[Client],
+    count: &mut usize,
+) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove("original");
+            map.remove("html");
+            for (_, x) in map.iter_mut() {
+                redact_value(x, known, subject, consenting, count);
+            }
+        }
+        serde_json::Value::Array(xs) => {
+            for x in xs {
+                redact_value(x, known, subject, consenting, count);
+            }
+        }
+        serde_json::Value::String(s) if s.contains(char::is_whitespace) => {
+            let (t, n) = redact_others(s, known, subject, consenting);
+            *count += n;
+            *s = t;
+        }
+        _ => {}
     }
 }
 

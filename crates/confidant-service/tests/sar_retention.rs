@@ -304,6 +304,7 @@ fn sar_from_receipt_through_extension_to_a_complete_redacted_response() {
                             authority: "written-authorisation".parse().unwrap(),
                             evidence: "signed authority dated 2026-04-01".into(),
                             child_view: None,
+                            child_not_competent: None,
                         }),
                         wording: None,
                         policy: "ukcp".into(),
@@ -456,6 +457,206 @@ fn a_sweep_that_would_destroy_a_held_client_is_refused() {
             assert!(s.get_client(A, &due).await.is_err());
             s.get_client(A, &held).await.unwrap();
             let _ = std::fs::remove_dir_all(&dir);
+            svc.close().await;
+        }
+    });
+}
+
+#[test]
+fn requests_on_behalf_record_the_authority_and_the_childs_view() {
+    rt().block_on(async {
+        for t in targets().await {
+            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
+                .await
+                .unwrap();
+            let svc = Service::new(store);
+            let s = svc.store();
+            let child = s
+                .add_client(
+                    A,
+                    &NewClient {
+                        name: "Pip Younger".into(),
+                        date_of_birth: Some(d("2012-05-01")),
+                        ..NewClient::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let adult = s
+                .add_client(
+                    A,
+                    &NewClient {
+                        name: "Ada Older".into(),
+                        date_of_birth: Some(d("1980-05-01")),
+                        ..NewClient::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let req = |client: &confidant_core::ids::ClientId, b: OnBehalf| OpenSar {
+                client_id: client.clone(),
+                received_at: Timestamp::parse("2026-03-02T10:00:00Z", "t").unwrap(),
+                identity_check: true,
+                on_behalf: Some(b),
+                wording: None,
+                policy: "wwdd-coaching".into(),
+            };
+            let parent = |view: Option<&str>, not: Option<&str>| OnBehalf {
+                requester: "a parent".into(),
+                authority: "parental-responsibility".parse().unwrap(),
+                evidence: "birth certificate seen".into(),
+                child_view: view.map(str::to_owned),
+                child_not_competent: not.map(str::to_owned),
+            };
+            refused(
+                svc.open_sar(A, &req(&child, parent(None, None))).await,
+                "child's own view",
+            );
+            refused(
+                svc.open_sar(A, &req(&child, parent(Some("happy"), Some("too young"))))
+                    .await,
+                "not both",
+            );
+            refused(
+                svc.open_sar(A, &req(&adult, parent(Some("fine"), None)))
+                    .await,
+                "ends at 18",
+            );
+            let mut attorney = parent(Some("fine"), None);
+            attorney.authority = "attorney".parse().unwrap();
+            refused(
+                svc.open_sar(A, &req(&adult, attorney.clone())).await,
+                "parental responsibility",
+            );
+            // Nothing was opened by the refused requests.
+            assert!(
+                svc.list_sars(A, None, SarFilter::All)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+
+            let sar = svc
+                .open_sar(
+                    A,
+                    &req(
+                        &child,
+                        parent(
+                            Some("agrees that the parent sees the session summaries"),
+                            None,
+                        ),
+                    ),
+                )
+                .await
+                .unwrap();
+            let v = svc.show_sar(A, &sar).await.unwrap();
+            let b = v.on_behalf.unwrap();
+            assert_eq!(b.authority, "parental-responsibility".parse().unwrap());
+            assert!(b.child_view.unwrap().contains("agrees"));
+            attorney.child_view = None;
+            svc.open_sar(A, &req(&adult, attorney)).await.unwrap();
+            svc.close().await;
+        }
+    });
+}
+
+#[test]
+fn the_serious_harm_exemption_needs_a_current_opinion_and_the_response_states_the_rights() {
+    rt().block_on(async {
+        for t in targets().await {
+            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
+                .await
+                .unwrap();
+            let svc = Service::new(store);
+            let s = svc.store();
+            let c = s
+                .add_client(
+                    A,
+                    &NewClient {
+                        name: "Morwenna Tregear".into(),
+                        ..NewClient::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let kept = s
+                .add_note(A, &NewNote::new(c.clone(), "Talked about the new job."))
+                .await
+                .unwrap();
+            let harmful = s
+                .add_note(
+                    A,
+                    &NewNote::new(
+                        c.clone(),
+                        "Formulation marmalade-seven for the psychiatrist.",
+                    ),
+                )
+                .await
+                .unwrap();
+            let sar = svc
+                .open_sar(
+                    A,
+                    &OpenSar {
+                        client_id: c.clone(),
+                        received_at: Timestamp::parse("2026-03-02T10:00:00Z", "t").unwrap(),
+                        identity_check: false,
+                        on_behalf: None,
+                        wording: Some("copy of my file please".into()),
+                        policy: "wwdd-coaching".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            let out = std::env::temp_dir().join(unique("sar-harm"));
+            std::fs::create_dir_all(&out).unwrap();
+            let respond = |opinion: &str| Respond {
+                on: Some(d("2026-03-20")),
+                consenting_third_parties: vec![],
+                withheld: vec![Withheld {
+                    note_id: harmful.clone(),
+                    professional: "Dr Ng, consultant psychiatrist".into(),
+                    opinion_date: opinion.into(),
+                }],
+                to: DeliverTo::Passphrase("correct horse battery".into()),
+                out_dir: out.clone(),
+            };
+            // An opinion more than six months old does not count.
+            refused(
+                svc.respond_sar(A, &sar, &respond("2025-09-01")).await,
+                "six months",
+            );
+            refused(
+                svc.respond_sar(A, &sar, &respond("2026-03-21")).await,
+                "after",
+            );
+            assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+            assert_eq!(svc.show_sar(A, &sar).await.unwrap().outcome, "open");
+
+            let file = svc
+                .respond_sar(A, &sar, &respond("2026-03-10"))
+                .await
+                .unwrap();
+            let doc = decrypt(&file, "correct horse battery");
+            let text = doc.to_string();
+            assert!(
+                !text.contains("marmalade"),
+                "withheld text is in the response"
+            );
+            assert!(text.contains("new job"));
+            assert!(text.contains(kept.as_str()) && text.contains(harmful.as_str()));
+            assert_eq!(doc["withheld"][0]["note_id"], harmful.as_str());
+            let rights = doc["your_rights"].as_str().unwrap();
+            assert!(rights.contains("serious harm"), "{rights}");
+            assert!(rights.contains("Information Commissioner"), "{rights}");
+            assert!(rights.contains("judicial remedy"), "{rights}");
+            assert_eq!(doc["fee"], serde_json::Value::Null);
+            assert!(
+                doc["subject_access_response"]["fee"]
+                    .as_str()
+                    .unwrap()
+                    .contains("none")
+            );
+            let _ = std::fs::remove_dir_all(&out);
             svc.close().await;
         }
     });

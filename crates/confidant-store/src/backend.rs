@@ -96,6 +96,25 @@ retention_ops!(pg_retention, sqlx::Postgres);
 
 mod retention_api;
 
+/// What the service promised and did, and policy reviews (`promises.rs`),
+/// compiled per backend like `ops.rs` and sharing its audit helpers.
+macro_rules! promise_ops {
+    ($name:ident, $ops:ident, $db:ty) => {
+        pub(crate) mod $name {
+            use super::$ops::{lock_chain, write_entries};
+            use super::*;
+            use crate::promise_model::*;
+            use confidant_core::ids::{PromiseId, ReviewId};
+            type Db = $db;
+            include!("promises.rs");
+        }
+    };
+}
+promise_ops!(sqlite_promises, sqlite_ops, sqlx::Sqlite);
+promise_ops!(pg_promises, pg_ops, sqlx::Postgres);
+
+mod promises_api;
+
 /// Server accounts, sessions, tokens and break-glass grants
 /// (`accounts.rs`), compiled per backend like `ops.rs` and sharing its
 /// audit helpers.
@@ -1369,7 +1388,7 @@ async fn checkpoint_wal(pool: &SqlitePool) -> String {
 /// recycled; only the erased key-encryption key makes them unopenable.
 async fn vacuum_after_destroy(pool: &PgPool) -> String {
     match sqlx::raw_sql(
-        "VACUUM data_keys, clients, notes, note_parties, consents, case_parties, legal_holds, client_index",
+        "VACUUM data_keys, clients, notes, note_parties, consents, case_parties, legal_holds, client_index, promises",
     )
     .execute(pool)
     .await

@@ -52,6 +52,9 @@ pub enum StoreError {
         "stored data is damaged ({what}): run `confidant audit verify` and restore from a backup"
     )]
     Corrupt { what: &'static str },
+    /// A step that may be recorded once was recorded already.
+    #[error("already recorded: {what}")]
+    AlreadyRecorded { what: &'static str },
     #[error(transparent)]
     Crypto(CryptoError),
     #[error("database error: {0}")]

@@ -27,6 +27,7 @@ mod error;
 mod integrity;
 mod keys;
 mod matter_model;
+mod promise_model;
 mod retention_model;
 
 pub use account_model::{
@@ -47,6 +48,9 @@ pub use integrity::StoreSummary;
 pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
     AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
+};
+pub use promise_model::{
+    LimitsGivenRow, NewPromise, NewReview, PromiseKind, StoredPromise, StoredReview,
 };
 pub use retention_model::{AccessEntry, ClientActivity};
 

@@ -1485,6 +1485,8 @@ pub(crate) async fn destroy_client(
         "DELETE FROM disclosures WHERE client_id = $1",
         "DELETE FROM matter_events WHERE client_id = $1",
         "DELETE FROM matters WHERE client_id = $1",
+        // What the service promised and did (promises.rs).
+        "DELETE FROM promises WHERE client_id = $1",
     ] {
         del(&mut tx, id, sql).await?;
     }

@@ -136,9 +136,16 @@ fn deidentify_jsonl(path: &Path, mode: Mode) -> anyhow::Result<ExitCode> {
     let input = open_input(path)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Progress on a terminal only (stderr), by bytes read: a file's length
+    // is known, stdin's is not.
+    let len = (path != Path::new("-"))
+        .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
+        .flatten();
+    let progress = confidant_service::progress::bytes(len, "deidentify");
     for (n, line) in input.lines().enumerate() {
         let line =
             line.with_context(|| format!("cannot read line {} of {}", n + 1, path.display()))?;
+        progress.inc(line.len() as u64 + 1);
         if line.trim().is_empty() {
             continue;
         }
@@ -163,6 +170,7 @@ fn deidentify_jsonl(path: &Path, mode: Mode) -> anyhow::Result<ExitCode> {
         )?;
         out.write_all(b"\n")?;
     }
+    progress.finish_and_clear();
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

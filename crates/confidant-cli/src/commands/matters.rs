@@ -145,7 +145,8 @@ pub struct OpenArgs {
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     matter_id: String,
-    /// The decision date (default today, UTC).
+    /// The decision date (default today in the service's time zone,
+    /// Europe/London).
     #[arg(long)]
     on: Option<String>,
     #[arg(long)]
@@ -1070,7 +1071,7 @@ pub struct BenchMattersArgs {
     dir: Option<PathBuf>,
 }
 
-fn bench_note(i: usize) -> String {
+pub(crate) fn bench_note(i: usize) -> String {
     const PEOPLE: &[&str] = &["Tom Hughes", "Grace", "Daniel Price", "Mrs Patel", "Jo"];
     const PLACES: &[&str] = &["Bristol", "Leeds", "Avon Logistics", "St Mary's School"];
     format!(

@@ -7,6 +7,7 @@ pub mod access;
 pub mod deid;
 pub mod matters;
 pub mod policy;
+pub mod promises;
 pub mod sar;
 pub mod serve;
 pub mod store;
@@ -77,12 +78,14 @@ pub enum Command {
     Sar(sar::SarTopCommand),
     #[command(flatten)]
     Users(users::UsersCommand),
+    #[command(flatten)]
+    Complaint(promises::ComplaintTop),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Store(c) => store::run(global, c),
-        Command::Policy(c) => policy::run(c),
+        Command::Policy(c) => policy::run(global, c),
         Command::Deid(c) => deid::run(c),
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
@@ -90,6 +93,7 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => serve::run_demo(global, a),
         Command::Sar(c) => sar::run(global, c),
         Command::Users(c) => users::run(global, c),
+        Command::Complaint(c) => promises::run(global, c),
     }
 }
 

@@ -35,12 +35,34 @@ pub enum PolicySub {
     Check {
         /// A built-in policy name or a path to a policy file.
         policy: String,
-        /// The date to check review schedules against (default: today, UTC).
+        /// The date to check review schedules against (default: today in
+        /// the service's time zone).
         #[arg(long)]
         today: Option<String>,
         /// Fail on warnings as well as errors.
         #[arg(long)]
         strict: bool,
+        /// Check only the file's own review date, even when a store is
+        /// present (by default the last review recorded in the store is
+        /// read: `confidant policy review`).
+        #[arg(long)]
+        no_store: bool,
+        #[command(flatten)]
+        tz: super::sar::Tz,
+    },
+    /// Record a review of the policy: who approved it and when; the
+    /// SHA-256 of the exact text reviewed is computed and kept.
+    Review {
+        /// A built-in policy name or a path to a policy file.
+        policy: String,
+        /// Who approved the review (e.g. "the Trustees").
+        #[arg(long)]
+        approved_by: String,
+        /// When it was reviewed (default today).
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        tz: super::sar::Tz,
     },
     /// Print the client-facing "limits of confidentiality" statement.
     Explain {
@@ -64,7 +86,7 @@ pub enum Format {
     Html,
 }
 
-pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+pub fn run(global: &super::GlobalOpts, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
         PolicyCommand::Decide { file } => decide(&file),
         PolicyCommand::Policy(PolicySub::Test { paths }) => test(&paths),
@@ -72,7 +94,15 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             policy,
             today,
             strict,
-        }) => check(&policy, today.as_deref(), strict),
+            no_store,
+            tz,
+        }) => check(global, &policy, today.as_deref(), strict, no_store, &tz),
+        PolicyCommand::Policy(PolicySub::Review {
+            policy,
+            approved_by,
+            on,
+            tz,
+        }) => super::promises::policy_review(global, &policy, &approved_by, on, &tz),
         PolicyCommand::Policy(PolicySub::Explain { policy, format }) => {
             let p = load(&policy)?;
             match format {
@@ -147,29 +177,74 @@ fn load(spec: &str) -> anyhow::Result<Policy> {
     Policy::from_toml_str(&text).with_context(|| spec.to_string())
 }
 
-fn today_utc() -> anyhow::Result<Date> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .context("system clock is before 1970")?
-        .as_secs();
-    let days = i64::try_from(secs / 86_400).context("system clock out of range")?;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1)?;
-    let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 })?;
-    let year = i32::try_from(yoe + era * 400 + i64::from(month <= 2))?;
-    Ok(Date::new(year, month, day)?)
+/// Today in the service's time zone.
+fn today_in(tz: &super::sar::Tz) -> anyhow::Result<Date> {
+    let cal = confidant_core::calendar::ServiceCalendar::new(&tz.time_zone)?;
+    let d = cal.local_date(confidant_core::record::Timestamp(
+        confidant_store::now_micros(),
+    ))?;
+    Ok(Date::new(d.year(), d.month(), d.day())?)
 }
 
-fn check(spec: &str, today: Option<&str>, strict: bool) -> anyhow::Result<ExitCode> {
+/// Replaces the file's review findings by the last review recorded in
+/// the store, when there is one: overdue twelve months after it (a
+/// warning), and a warning when the text in force is not the text that
+/// was reviewed. With none recorded, the file's findings stand and one
+/// more warning says no review is recorded.
+fn with_recorded_review(
+    mut findings: Vec<confidant_policy::lint::Finding>,
+    s: &confidant_service::promises::ReviewStatus,
+) -> Vec<confidant_policy::lint::Finding> {
+    let warn = |code: &'static str, message: String| confidant_policy::lint::Finding {
+        severity: Severity::Warning,
+        code,
+        rule: None,
+        message,
+    };
+    let Some(last) = &s.last_reviewed else {
+        findings.push(warn(
+            "no-recorded-review",
+            "no review of this policy is recorded in the store (`confidant policy review`)".into(),
+        ));
+        return findings;
+    };
+    findings.retain(|f| {
+        !matches!(
+            f.code,
+            "no-review-date" | "no-review-interval" | "overdue-review"
+        )
+    });
+    if s.overdue {
+        findings.push(warn(
+            "overdue-review",
+            format!(
+                "review overdue: last recorded review {last} (approved by {}), due by {}; today is {}",
+                s.approved_by.as_deref().unwrap_or("-"),
+                s.due.as_deref().unwrap_or("-"),
+                s.today
+            ),
+        ));
+    }
+    if !s.same_text {
+        findings.push(warn(
+            "changed-since-review",
+            format!("the policy text has changed since the review recorded on {last}"),
+        ));
+    }
+    findings
+}
+
+fn check(
+    global: &super::GlobalOpts,
+    spec: &str,
+    today: Option<&str>,
+    strict: bool,
+    no_store: bool,
+    tz: &super::sar::Tz,
+) -> anyhow::Result<ExitCode> {
     let today = match today {
         Some(t) => t.parse::<Date>().with_context(|| format!("--today {t}"))?,
-        None => today_utc()?,
+        None => today_in(tz)?,
     };
     let is_builtin = Policy::builtin_text(spec).is_some();
     if !is_builtin && !Path::new(spec).exists() {
@@ -190,7 +265,13 @@ fn check(spec: &str, today: Option<&str>, strict: bool) -> anyhow::Result<ExitCo
             return Ok(ExitCode::from(1));
         }
     };
-    let findings = policy.lint(today);
+    let mut findings = policy.lint(today);
+    if !no_store && super::promises::store_present(global) {
+        let on = confidant_core::record::CivilDate::new(today.year, today.month, today.day)
+            .context("--today")?;
+        let status = super::promises::review_status(global, spec, Some(on), tz)?;
+        findings = with_recorded_review(findings, &status);
+    }
     for f in &findings {
         println!("{f}");
     }

@@ -31,7 +31,7 @@ pub struct Tz {
     /// The service's time zone: every date shown or counted is a date
     /// there (an IANA name).
     #[arg(long, env = "CONFIDANT_TIME_ZONE", default_value = "Europe/London")]
-    time_zone: String,
+    pub(crate) time_zone: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +56,10 @@ pub enum SarCommand {
         /// A competent child's own view of a request made for them.
         #[arg(long)]
         child_view: Option<String>,
+        /// Why a child asked for under parental responsibility is not
+        /// competent to decide (else --child-view is required).
+        #[arg(long)]
+        child_not_competent: Option<String>,
         #[arg(long)]
         wording: Option<String>,
         #[arg(long, default_value = "uk-law")]
@@ -199,7 +203,7 @@ fn date(s: &Option<String>) -> anyhow::Result<Option<CivilDate>> {
         .transpose()?)
 }
 
-async fn svc(global: &GlobalOpts, tz: &Tz) -> anyhow::Result<(Service, String)> {
+pub(crate) async fn svc(global: &GlobalOpts, tz: &Tz) -> anyhow::Result<(Service, String)> {
     let cal = ServiceCalendar::new(&tz.time_zone)?;
     let (svc, actor) = super::matters::service(global).await?;
     Ok((svc.with_calendar(cal), actor))
@@ -251,6 +255,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
             authority,
             evidence,
             child_view,
+            child_not_competent,
             wording,
             policy,
             tz,
@@ -263,7 +268,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
             };
             let on_behalf = match (requester, authority, evidence) {
                 (None, None, None) => {
-                    if child_view.is_some() {
+                    if child_view.is_some() || child_not_competent.is_some() {
                         bail!("--child-view is for a request made on a child's behalf");
                     }
                     None
@@ -273,6 +278,7 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
                     authority: a.parse()?,
                     evidence,
                     child_view,
+                    child_not_competent,
                 }),
                 _ => bail!(
                     "a request on someone's behalf needs --requester, --authority and --evidence"
@@ -570,5 +576,242 @@ pub async fn access_log(
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `confidant bench sar`: the complete SAR response for a client with many
+/// notes (see BENCHMARKS.md).
+#[derive(Debug, Args)]
+pub struct BenchSarArgs {
+    /// Notes of the requesting client.
+    #[arg(long, default_value_t = 1000)]
+    notes: usize,
+    /// Where to create the temporary store (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// `confidant bench sweep`: retention over many clients (see BENCHMARKS.md).
+#[derive(Debug, Args)]
+pub struct BenchSweepArgs {
+    /// Store sizes (clients), comma-separated.
+    #[arg(long, default_value = "10000", value_delimiter = ',')]
+    clients: Vec<usize>,
+    /// Of those, how many are due (their work ended) and destroyed by the
+    /// applied sweep.
+    #[arg(long, default_value_t = 20)]
+    due: usize,
+    /// Where to create the temporary stores (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn bench_runtime() -> anyhow::Result<confidant_store::tokio::runtime::Runtime> {
+    Ok(confidant_store::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+async fn bench_store(dir: &std::path::Path) -> anyhow::Result<Service> {
+    let cfg = confidant_store::StoreConfig::new(dir.join("store"), None);
+    let store = confidant_store::Store::init_with_key(
+        &cfg,
+        confidant_crypto::MasterKey::generate(),
+        "bench",
+    )
+    .await?;
+    Ok(Service::new(store))
+}
+
+pub fn bench_sar(global: &GlobalOpts, a: BenchSarArgs) -> anyhow::Result<ExitCode> {
+    use confidant_core::record::{NewClient, NewNote};
+    use std::time::Instant;
+    if global.database_url.is_some() {
+        bail!("bench sar runs on a fresh embedded SQLite store only");
+    }
+    let dir = a
+        .dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("confidant-bench-sar-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = bench_runtime()?.block_on(async {
+        let svc = bench_store(&dir).await?;
+        let actor = "bench";
+        let client = svc
+            .store()
+            .add_client(
+                actor,
+                &NewClient {
+                    name: "Priya Natarajan".into(),
+                    date_of_birth: CivilDate::new(1992, 2, 14),
+                    ..NewClient::default()
+                },
+            )
+            .await?;
+        let notes: Vec<NewNote> = (0..a.notes)
+            .map(|i| NewNote::new(client.clone(), super::matters::bench_note(i)))
+            .collect();
+        let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
+        svc.store().add_notes(actor, &notes).await?;
+        let sar = svc
+            .open_sar(
+                actor,
+                &OpenSar {
+                    client_id: client.clone(),
+                    received_at: Timestamp(confidant_store::now_micros()),
+                    identity_check: false,
+                    on_behalf: None,
+                    wording: Some("everything you hold about me".into()),
+                    policy: "wwdd-coaching".into(),
+                },
+            )
+            .await?;
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out)?;
+        let key = age::x25519::Identity::generate();
+        let t = Instant::now();
+        let file = svc
+            .respond_sar(
+                actor,
+                &sar,
+                &Respond {
+                    on: None,
+                    consenting_third_parties: Vec::new(),
+                    withheld: Vec::new(),
+                    to: DeliverTo::AgeRecipient(key.to_public().to_string()),
+                    out_dir: out,
+                },
+            )
+            .await?;
+        let secs = t.elapsed().as_secs_f64();
+        let sealed = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        let v = svc.show_sar(actor, &sar).await?;
+        let redactions = v
+            .response
+            .as_ref()
+            .and_then(|r| r["redactions"].as_u64())
+            .unwrap_or(0);
+        svc.close().await;
+        println!(
+            "SAR response for a client with {} notes ({:.0} KiB of text): {:.3} s ({:.0} notes/s, {} third-party spans redacted), {} KiB sealed",
+            a.notes,
+            bytes as f64 / 1024.0,
+            secs,
+            a.notes as f64 / secs.max(1e-9),
+            redactions,
+            sealed / 1024
+        );
+        Ok::<_, anyhow::Error>(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    r?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn bench_sweep(global: &GlobalOpts, a: BenchSweepArgs) -> anyhow::Result<ExitCode> {
+    use confidant_core::record::{ClientFlags, NewClient, NewNote};
+    use std::time::Instant;
+    if global.database_url.is_some() {
+        bail!("bench sweep runs on a fresh embedded SQLite store only");
+    }
+    let base = a.dir.clone().unwrap_or_else(std::env::temp_dir);
+    // A policy whose period runs out when the work ends: the `due` clients
+    // whose work has ended are due today, the others have not started.
+    let policy_dir = base.join(format!(
+        "confidant-bench-sweep-{}-policy",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&policy_dir)?;
+    let text = confidant_policy::Policy::builtin_text("wwdd-coaching")
+        .context("built-in policy")?
+        .replacen("months = 36", "months = 0", 1)
+        .replacen(
+            "from = \"the last session\"",
+            "from = \"the end of the work\"",
+            1,
+        );
+    let policy_path = policy_dir.join("sweep.toml");
+    std::fs::write(&policy_path, text)?;
+    let policy = policy_path.to_string_lossy().into_owned();
+    let rt = bench_runtime()?;
+    println!(
+        "| clients | due | set-up s | dry run s | us per client (dry run) | applied s | s per destruction | destroyed |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for n in &a.clients {
+        let n = *n;
+        let due = a.due.min(n);
+        let dir = base.join(format!("confidant-bench-sweep-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let row = rt.block_on(async {
+            let svc = bench_store(&dir).await?;
+            let actor = "bench";
+            let t = Instant::now();
+            let setup = confidant_service::progress::bar(n as u64, "bench sweep: set-up");
+            let mut ids = Vec::with_capacity(n);
+            for i in 0..n {
+                setup.inc(1);
+                ids.push(
+                    svc.store()
+                        .add_client(
+                            actor,
+                            &NewClient {
+                                name: format!("Client Number{i}"),
+                                ..NewClient::default()
+                            },
+                        )
+                        .await?,
+                );
+            }
+            setup.finish_and_clear();
+            let notes: Vec<NewNote> = ids
+                .iter()
+                .map(|c| NewNote::new(c.clone(), "session"))
+                .collect();
+            for chunk in notes.chunks(1000) {
+                svc.store().add_notes(actor, chunk).await?;
+            }
+            // Spread the due clients through the store.
+            let step = (n / due.max(1)).max(1);
+            for c in ids.iter().step_by(step).take(due) {
+                svc.store()
+                    .set_client_flags(
+                        actor,
+                        c,
+                        ClientFlags {
+                            work_ended: true,
+                            ..ClientFlags::default()
+                        },
+                    )
+                    .await?;
+            }
+            let setup_s = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let dry = svc
+                .retention_sweep(actor, &policy, None, &[], false)
+                .await?;
+            let dry_s = t.elapsed().as_secs_f64();
+            anyhow::ensure!(
+                dry.destroyed.len() == due,
+                "dry run found {} due",
+                dry.destroyed.len()
+            );
+            let t = Instant::now();
+            let applied = svc.retention_sweep(actor, &policy, None, &[], true).await?;
+            let apply_s = t.elapsed().as_secs_f64();
+            svc.close().await;
+            Ok::<_, anyhow::Error>(format!(
+                "| {n} | {due} | {setup_s:.1} | {dry_s:.3} | {:.1} | {apply_s:.2} | {:.3} | {} |",
+                dry_s * 1e6 / n as f64,
+                apply_s / applied.destroyed.len().max(1) as f64,
+                applied.destroyed.len()
+            ))
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", row?);
+    }
+    let _ = std::fs::remove_dir_all(&policy_dir);
     Ok(ExitCode::SUCCESS)
 }

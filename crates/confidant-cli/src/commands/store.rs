@@ -59,12 +59,32 @@ pub enum StoreCommand {
 pub enum ClientCommand {
     /// Add a client; prints the new client id.
     Add(ClientAddArgs),
-    /// Show a client's record, decrypted.
+    /// Show a client's record, decrypted, with the date it falls due for
+    /// destruction and what the service promised and did.
     Show {
         client_id: String,
+        #[command(flatten)]
+        policy: super::promises::PolicyArg,
+        #[command(flatten)]
+        tz: super::sar::Tz,
         #[arg(long)]
         json: bool,
     },
+    /// Record that the client was given the policy's limits-of-
+    /// confidentiality statement (`policy explain`): how and when.
+    LimitsGiven(super::promises::LimitsGivenArgs),
+    /// The clients not yet given the policy's current statement.
+    LimitsMissing {
+        #[command(flatten)]
+        policy: super::promises::PolicyArg,
+        #[command(flatten)]
+        tz: super::sar::Tz,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a confidentiality agreement (parties and terms) on a
+    /// member's record.
+    Agreement(super::promises::AgreementArgs),
     /// Find clients by full name or one name part (through the blind index).
     Find {
         #[arg(long)]
@@ -448,6 +468,24 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
         StoreCommand::Client(ClientCommand::AccessLog { client_id, json }) => {
             return super::sar::access_log(global, &client_id, json).await;
         }
+        StoreCommand::Client(ClientCommand::Show {
+            client_id,
+            policy,
+            tz,
+            json,
+        }) => {
+            return super::promises::client_show(global, &client_id, &policy.policy, &tz, json)
+                .await;
+        }
+        StoreCommand::Client(ClientCommand::LimitsGiven(a)) => {
+            return super::promises::limits_given(global, a).await;
+        }
+        StoreCommand::Client(ClientCommand::LimitsMissing { policy, tz, json }) => {
+            return super::promises::limits_missing(global, &policy.policy, &tz, json).await;
+        }
+        StoreCommand::Client(ClientCommand::Agreement(a)) => {
+            return super::promises::agreement(global, a).await;
+        }
         StoreCommand::Client(ClientCommand::Disclosures { client_id, json }) => {
             return super::matters::client_disclosures(global, &client_id, json).await;
         }
@@ -553,34 +591,6 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
             let id = store.add_client(actor, &new).await?;
             println!("{id}");
         }
-        ClientCommand::Show { client_id, json } => {
-            let id = parse_client(&client_id)?;
-            let c = store.get_client(actor, &id).await?;
-            if json {
-                print_json(&c)?;
-            } else {
-                let mut out = std::io::stdout().lock();
-                writeln!(out, "id: {}", c.id)?;
-                writeln!(out, "name: {}", super::terminal_safe(&c.name, false))?;
-                if let Some(d) = c.date_of_birth {
-                    writeln!(out, "date of birth: {d}")?;
-                }
-                for (label, v) in [
-                    ("email", &c.email),
-                    ("phone", &c.phone),
-                    ("address", &c.address),
-                    ("postcode", &c.postcode),
-                ] {
-                    if let Some(v) = v {
-                        writeln!(out, "{label}: {}", super::terminal_safe(v, false))?;
-                    }
-                }
-                if let Some(n) = &c.nhs_number {
-                    writeln!(out, "nhs number: {}", n.as_str())?;
-                }
-                writeln!(out, "flags: {}", serde_json::to_string(&c.flags)?)?;
-            }
-        }
         ClientCommand::Find { name } => {
             let ids = store.find_clients_by_name(actor, &name).await?;
             for id in ids {
@@ -608,7 +618,11 @@ async fn client(store: &Store, actor: &str, c: ClientCommand) -> anyhow::Result<
         }
         ClientCommand::Disclosures { .. }
         | ClientCommand::AccessLog { .. }
-        | ClientCommand::Flags { .. } => {
+        | ClientCommand::Flags { .. }
+        | ClientCommand::Show { .. }
+        | ClientCommand::LimitsGiven(_)
+        | ClientCommand::LimitsMissing { .. }
+        | ClientCommand::Agreement(_) => {
             bail!("internal: dispatched to the application layer")
         }
     }
@@ -1056,6 +1070,11 @@ mod bench {
         /// Matters: a de-identified package from a client with many notes,
         /// and opening-to-decision of many matters (see BENCHMARKS.md).
         Matters(super::super::matters::BenchMattersArgs),
+        /// A complete subject access response for a client with many notes.
+        Sar(super::super::sar::BenchSarArgs),
+        /// Retention: a dry-run and an applied sweep over stores of many
+        /// clients, a few of them due.
+        Sweep(super::super::sar::BenchSweepArgs),
     }
 
     fn rate(n: usize, secs: f64) -> String {
@@ -1085,6 +1104,8 @@ mod bench {
     pub fn run(global: &super::super::GlobalOpts, c: BenchCommand) -> anyhow::Result<ExitCode> {
         let c = match c {
             BenchCommand::Matters(a) => return super::super::matters::bench(global, a),
+            BenchCommand::Sar(a) => return super::super::sar::bench_sar(global, a),
+            BenchCommand::Sweep(a) => return super::super::sar::bench_sweep(global, a),
             c => c,
         };
         let BenchCommand::Store {
