@@ -18,6 +18,7 @@
 
 pub mod error;
 mod headers;
+pub mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api", any(unauthenticated))
         .route("/api/", any(unauthenticated))
         .route("/api/{*rest}", any(unauthenticated))
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit))

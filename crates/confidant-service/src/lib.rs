@@ -34,6 +34,7 @@ use confidant_policy::{Policy, PolicyError};
 use confidant_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
+pub use confidant_policy::render::{Statement, StatementSection};
 pub use matter::{
     CapacityAssessment, ChecklistItem, ClientTold, Consulted, DecideInput, MatterSubject,
     MatterView, NewDecisionRecord, OpenMatter, PractitionerFacts,
@@ -140,6 +141,17 @@ pub fn load_policy(spec: &str) -> Result<LoadedPolicy> {
         sha256: sha256_hex(text.as_bytes()),
         policy,
     })
+}
+
+/// The client-facing "limits of confidentiality" statement of a policy (a
+/// built-in name or a file), structured for a page to render and print.
+pub fn client_statement(spec: &str) -> Result<confidant_policy::render::Statement> {
+    Ok(load_policy(spec)?.policy.statement())
+}
+
+/// The built-in policies' names, for a page offering a choice.
+pub fn builtin_policies() -> Vec<&'static str> {
+    Policy::builtin_names().collect()
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
