@@ -27,6 +27,7 @@ pub mod progress;
 pub mod record;
 pub mod retention;
 pub mod sar;
+pub mod situations;
 
 use confidant_core::record::{CivilDate, FieldError, Timestamp};
 use confidant_core::vocab::UnknownValue;
