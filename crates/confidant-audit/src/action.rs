@@ -88,6 +88,35 @@ actions! {
     AccessLogRead => "access_log.read",
     /// A retention sweep looked at (dry run) or destroyed what was due.
     RetentionSweep => "retention.sweep",
+    /// A one-time link to create the first administrator was issued.
+    SetupLinkCreate => "setup_link.create",
+    UserCreate => "user.create",
+    UserUpdate => "user.update",
+    /// A password was accepted (the second factor may still be due).
+    SignIn => "sign_in",
+    /// A sign-in was refused: wrong name or password, wrong or replayed
+    /// one-time code, or a forged, expired or revoked session or token.
+    SignInFail => "sign_in.fail",
+    /// A sign-in was refused unchecked because of earlier failures.
+    SignInThrottled => "sign_in.throttled",
+    /// The second factor was accepted: the session is fully signed in.
+    MfaVerify => "mfa.verify",
+    /// TOTP enrolment began, was confirmed, or recovery codes were issued.
+    MfaChange => "mfa.change",
+    /// A one-time recovery code was used instead of TOTP.
+    MfaRecoveryUse => "mfa.recovery_use",
+    SignOut => "sign_out",
+    SessionRevoke => "session.revoke",
+    TokenCreate => "token.create",
+    TokenRevoke => "token.revoke",
+    /// A request was refused by the access policy or a CSRF check.
+    AccessRefused => "access.refused",
+    /// A practitioner opened a record they are not assigned to, giving a
+    /// reason (flagged for review).
+    BreakGlassGrant => "break_glass.grant",
+    BreakGlassReview => "break_glass.review",
+    /// A practitioner was assigned to a client, or a supervision recorded.
+    AssignmentChange => "assignment.change",
 }
 
 impl fmt::Display for Action {

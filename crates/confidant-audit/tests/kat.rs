@@ -150,6 +150,23 @@ fn kat_action_spellings() {
             "sar.step",
             "access_log.read",
             "retention.sweep",
+            "setup_link.create",
+            "user.create",
+            "user.update",
+            "sign_in",
+            "sign_in.fail",
+            "sign_in.throttled",
+            "mfa.verify",
+            "mfa.change",
+            "mfa.recovery_use",
+            "sign_out",
+            "session.revoke",
+            "token.create",
+            "token.revoke",
+            "access.refused",
+            "break_glass.grant",
+            "break_glass.review",
+            "assignment.change",
         ]
     );
     for a in Action::ALL {

@@ -152,6 +152,25 @@ typed_id!(
     /// One entry in a client's accounting of disclosures.
     DisclosureId, "dis", "disclosure"
 );
+typed_id!(
+    /// A user account of the server (linked to the practitioner it acts as).
+    UserId, "user", "user"
+);
+typed_id!(
+    /// A signed-in session (its public handle; the cookie's secret is
+    /// another value, stored only as a hash).
+    SessionId, "sess", "session"
+);
+typed_id!(
+    /// A personal access token (its public handle; the secret is stored
+    /// only as a hash).
+    TokenId, "pat", "personal access token"
+);
+typed_id!(
+    /// A break-glass grant: a practitioner's time-limited access to a
+    /// record they are not assigned to.
+    GrantId, "bg", "break-glass grant"
+);
 
 #[cfg(test)]
 mod tests {

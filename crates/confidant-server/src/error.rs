@@ -22,6 +22,20 @@ pub enum AppError {
     /// No valid session or token.
     #[error("not authenticated")]
     Unauthenticated,
+    /// A sign-in step was refused (the message never says whether the
+    /// account exists).
+    #[error("sign-in refused")]
+    SignInRefused(String),
+    /// Too many failed sign-ins: retry after this many seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after: i64 },
+    /// A state-changing request authenticated by the session cookie came
+    /// without the session's CSRF token (or with another one), or a
+    /// read-only token tried to change something.
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    #[error("read-only token")]
+    ReadOnlyToken,
     /// Refused by the access policy. Says only that: which rule refused, or
     /// whether the record exists, is not the caller's to know.
     #[error("not allowed")]
@@ -58,7 +72,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Csrf | AppError::ReadOnlyToken => StatusCode::FORBIDDEN,
             AppError::NotAllowed => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -77,6 +93,17 @@ impl AppError {
                 Some("sign in, or give a personal access token, to use this endpoint".into())
             }
             AppError::NotAllowed => Some("not allowed".into()),
+            AppError::SignInRefused(m) => Some(m.clone()),
+            AppError::TooManyAttempts { retry_after } => Some(format!(
+                "too many failed attempts: try again in {retry_after} seconds"
+            )),
+            AppError::Csrf => Some(
+                "this request needs the session's CSRF token (header `x-csrf-token`, or form field `csrf_token`)"
+                    .into(),
+            ),
+            AppError::ReadOnlyToken => {
+                Some("this personal access token has only the `read` scope".into())
+            }
             AppError::PayloadTooLarge { limit } => Some(format!(
                 "the request body is larger than the limit of {limit} bytes"
             )),
@@ -107,6 +134,17 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let AppError::TooManyAttempts { retry_after } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.max(&1).to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if matches!(self, AppError::Unauthenticated) {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"confidant\""),
+            );
+        }
         res
     }
 }
@@ -218,6 +256,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Field(f) => AppError::BadRequest(f.to_string()),
             ServiceError::Unknown(u) => AppError::BadRequest(u.to_string()),
             ServiceError::Store(s) => s.into(),
+            ServiceError::Unauthenticated => AppError::Unauthenticated,
+            ServiceError::SignInRefused(m) => AppError::SignInRefused(m),
+            ServiceError::Throttled(retry_after) => AppError::TooManyAttempts { retry_after },
+            ServiceError::NotAllowed => AppError::NotAllowed,
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -16,13 +16,15 @@
 //!
 //! The server calls `confidant-service`, never the store directly.
 
+pub mod api;
 pub mod error;
 mod headers;
+pub mod session;
 pub mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::{any, get};
+use axum::routing::{any, delete, get, post};
 use confidant_service::Service;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -87,6 +89,28 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/v1/setup", post(api::session::setup))
+        .route(
+            "/api/v1/session",
+            post(api::session::sign_in)
+                .get(api::session::me)
+                .delete(api::session::sign_out),
+        )
+        .route("/api/v1/session/enrol", post(api::session::enrol))
+        .route(
+            "/api/v1/session/enrol/confirm",
+            post(api::session::confirm_enrolment),
+        )
+        .route("/api/v1/session/totp", post(api::session::second_factor))
+        .route(
+            "/api/v1/session/sign-out-everywhere",
+            post(api::session::sign_out_everywhere),
+        )
+        .route("/api/v1/sessions", get(api::session::sessions))
+        .route(
+            "/api/v1/sessions/{id}",
+            delete(api::session::revoke_session),
+        )
         .route("/api", any(unauthenticated))
         .route("/api/", any(unauthenticated))
         .route("/api/{*rest}", any(unauthenticated))

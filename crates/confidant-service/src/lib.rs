@@ -20,6 +20,7 @@
 //!   appended (the store refuses a step if another was appended meanwhile),
 //!   and bad input is refused before anything is written.
 
+pub mod accounts;
 pub mod health;
 pub mod matter;
 pub mod package;
@@ -59,6 +60,19 @@ pub enum ServiceError {
     Unknown(#[from] UnknownValue),
     #[error("i/o error writing the package: {0}")]
     Io(String),
+    /// No valid session or token (forged, expired, revoked or absent).
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// A sign-in step was refused; the message says which step, never
+    /// whether the account exists.
+    #[error("{0}")]
+    SignInRefused(String),
+    /// Too many failed sign-ins: wait this many seconds.
+    #[error("too many failed attempts: try again in {0} seconds")]
+    Throttled(i64),
+    /// Refused by the access policy. Says nothing more.
+    #[error("not allowed")]
+    NotAllowed,
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -72,6 +86,8 @@ pub(crate) fn refuse<T>(msg: impl Into<String>) -> Result<T> {
 pub struct Service {
     store: Store,
     calendar: confidant_core::calendar::ServiceCalendar,
+    accounts: accounts::AccountSettings,
+    access: Option<std::sync::Arc<confidant_access::AccessPolicy>>,
 }
 
 impl Service {
@@ -80,6 +96,8 @@ impl Service {
         Service {
             store,
             calendar: confidant_core::calendar::ServiceCalendar::default(),
+            accounts: accounts::AccountSettings::default(),
+            access: None,
         }
     }
 

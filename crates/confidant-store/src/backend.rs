@@ -94,6 +94,28 @@ retention_ops!(pg_retention, sqlx::Postgres);
 
 mod retention_api;
 
+/// Server accounts, sessions, tokens and break-glass grants
+/// (`accounts.rs`), compiled per backend like `ops.rs` and sharing its
+/// audit helpers.
+macro_rules! account_ops {
+    ($name:ident, $ops:ident, $db:ty) => {
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) mod $name {
+            use super::$ops::{lock_chain, write_entries};
+            use super::*;
+            use crate::account_model::*;
+            use confidant_core::ids::{GrantId, SessionId, TokenId, UserId};
+            use zeroize::Zeroizing;
+            type Db = $db;
+            include!("accounts.rs");
+        }
+    };
+}
+account_ops!(sqlite_accounts, sqlite_ops, sqlx::Sqlite);
+account_ops!(pg_accounts, pg_ops, sqlx::Postgres);
+
+mod accounts_api;
+
 /// Which database holds the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -18,6 +18,7 @@
 //!   one transaction, and refuses while a legal hold stands;
 //! - errors never contain identifiers or text.
 
+mod account_model;
 mod anchor;
 mod backend;
 mod certificate;
@@ -27,6 +28,10 @@ mod keys;
 mod matter_model;
 mod retention_model;
 
+pub use account_model::{
+    ClientRelations, NewSession, NewToken, NewUser, StoredGrant, StoredSession, StoredToken,
+    StoredUser, UserCreated,
+};
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
 pub use backend::{Backend, Store, StoreConfig};
 pub use certificate::{DestructionReport, ShownCertificate, StorageStatus};
