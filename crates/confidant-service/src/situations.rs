@@ -246,6 +246,35 @@ pub fn subject_of(
     }
 }
 
+/// A matter's subject in words: the listed situation's own words, or the
+/// vocabulary's spelling for one opened elsewhere (the CLI).
+pub fn words_of(subject: &MatterSubject) -> String {
+    let found = SITUATIONS.iter().find(|c| match (c.kind, subject) {
+        (Kind::Request(f, a), MatterSubject::Request { from, asks_for, .. }) => {
+            f == *from && a == *asks_for
+        }
+        (Kind::Concern(x), MatterSubject::Concern { about }) => x == *about,
+        (Kind::Use(x), MatterSubject::Use { for_ }) => x == *for_,
+        _ => false,
+    });
+    let court = matches!(
+        subject,
+        MatterSubject::Request {
+            court_order: true,
+            ..
+        }
+    );
+    match (found, subject) {
+        (Some(c), _) if court => format!("{} (with a court order)", c.words),
+        (Some(c), _) => c.words.to_owned(),
+        (None, MatterSubject::Request { from, asks_for, .. }) => {
+            format!("A request from {from} for {asks_for}")
+        }
+        (None, MatterSubject::Concern { about }) => format!("A concern: {about}"),
+        (None, MatterSubject::Use { for_ }) => format!("A use: {for_}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

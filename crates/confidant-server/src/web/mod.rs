@@ -10,14 +10,22 @@
 //! nothing of a record.
 
 mod auth;
+mod clients;
+mod home;
+mod matters;
 mod policy;
 
+use crate::session::{CurrentUser, OptionalUser};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// The stylesheet, compiled in so the binary is the whole app.
 const STYLESHEET: &str = include_str!("../../static/app.css");
@@ -27,6 +35,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
         .merge(auth::routes())
+        .merge(home::routes())
+        .merge(clients::routes())
+        .merge(matters::routes())
         .merge(policy::routes())
 }
 
@@ -37,6 +48,76 @@ async fn stylesheet() -> Response {
         HeaderValue::from_static("text/css; charset=utf-8"),
     );
     res
+}
+
+/// A signed-in user on a page: `CurrentUser` from `crate::session`, whose
+/// absence sends the browser to the sign-in page instead of answering a
+/// 401 problem.
+pub struct PageUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match OptionalUser::from_request_parts(parts, state).await {
+            Ok(OptionalUser(Some(u))) => Ok(PageUser(u)),
+            Ok(OptionalUser(None)) => Err(Redirect::to("/sign-in").into_response()),
+            Err(e) => Err(WebError(e).into_response()),
+        }
+    }
+}
+
+impl PageUser {
+    pub fn chrome(&self) -> Chrome {
+        let p = self.0.principal();
+        let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
+        Chrome {
+            user: Some(ChromeUser {
+                label: format!("{} ({})", p.user_id, roles.join(", ")),
+                csrf_token: self.csrf().to_owned(),
+            }),
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.0.csrf_token().unwrap_or("")
+    }
+
+    /// Checks the form's CSRF token (refusal audited, 403).
+    pub async fn check_csrf(&self, state: &AppState, presented: &str) -> Result<(), WebError> {
+        crate::session::check_csrf(state, &self.0, Some(presented))
+            .await
+            .map_err(WebError)
+    }
+}
+
+/// Per-form nonces, so a form sent twice (a double click, a reload after
+/// the answer) does not create two records: each form carries a fresh
+/// nonce, and a nonce is consumed by the first submission that uses it.
+/// Held in this process: with several replicas behind a load balancer
+/// without session affinity a double submission reaching two replicas is
+/// not caught (that needs a store table; see docs/server-architecture.md).
+pub fn fresh_nonce() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// True the first time `nonce` is used; false for a replay, or a value
+/// that is not a nonce this app hands out.
+pub fn consume_nonce(nonce: &str) -> bool {
+    if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    static USED: OnceLock<Mutex<HashMap<String, std::time::Instant>>> = OnceLock::new();
+    let Ok(mut used) = USED.get_or_init(|| Mutex::new(HashMap::new())).lock() else {
+        return false;
+    };
+    // Forget nonces older than a day, when the table grows.
+    if used.len() > 10_000 {
+        let day = std::time::Duration::from_secs(86_400);
+        used.retain(|_, at| at.elapsed() < day);
+    }
+    used.insert(nonce.to_owned(), std::time::Instant::now())
+        .is_none()
 }
 
 /// What the layout shows around every page: who is signed in (their

@@ -86,9 +86,17 @@ impl Server {
         let dir = tempfile::tempdir()?;
         let cfg = StoreConfig::new(dir.path().join("data"), None);
         let store = Store::init_with_key(&cfg, MasterKey::generate(), "test").await?;
-        let state = AppState::new(Service::new(store), ServerConfig::default());
+        // Browsers keep a `__Host-` cookie only when it is `Secure`, which
+        // they accept from http://localhost: the server is told it is
+        // behind TLS (so it sends `Secure`) and the browser visits
+        // localhost.
+        let config = ServerConfig {
+            https: true,
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(Service::new(store), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
+        let base = format!("http://localhost:{}", listener.local_addr()?.port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = app(state.clone());
         tokio::spawn(async move {
