@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 struct User {
     username: String,
     password: String,
+    practitioner: confidant_core::ids::PractitionerId,
 }
 
 async fn make_user(server: &Server, username: &str, roles: &[Role]) -> Result<User> {
@@ -42,13 +43,14 @@ async fn make_user(server: &Server, username: &str, roles: &[Role]) -> Result<Us
                 username: username.to_owned(),
                 password: Zeroizing::new(password.clone()),
                 roles: roles.to_vec(),
-                practitioner_id: Some(practitioner),
+                practitioner_id: Some(practitioner.clone()),
             },
         )
         .await?;
     Ok(User {
         username: username.to_owned(),
         password,
+        practitioner,
     })
 }
 
@@ -82,42 +84,46 @@ fn unix_now() -> u64 {
 
 /// First sign-in: password, then enrolment of the authenticator from the
 /// key the page shows (the code computed here with confidant-auth, as the
-/// user's app would), then the recovery codes once, then home.
-async fn first_sign_in(s: &mut Session, base: &str, u: &User, shots: bool) -> Result<()> {
+/// user's app would), then the recovery codes once, then home. With
+/// `mistakes`, a wrong password and a wrong code first (once per run:
+/// sign-in failures from one address are throttled).
+async fn first_sign_in(s: &mut Session, base: &str, u: &User, mistakes: bool) -> Result<()> {
     s.goto(&format!("{base}/")).await?;
     ensure!(
         s.path().await? == "/sign-in",
         "a stranger is sent to sign in"
     );
-    // A wrong password: the error sits next to the field; the username is
-    // kept, the password is not.
-    s.fill("username", &u.username).await?;
-    s.fill("password", "not the password at all").await?;
-    s.submit("Sign in").await?;
-    ensure!(
-        s.text()
+    if mistakes {
+        // A wrong password: the error sits next to the field; the username is
+        // kept, the password is not.
+        s.fill("username", &u.username).await?;
+        s.fill("password", "not the password at all").await?;
+        s.submit("Sign in").await?;
+        ensure!(
+            s.text()
+                .await?
+                .contains("The username or password is not right")
+        );
+        let kept = s
+            .client
+            .find(Locator::Id("username"))
             .await?
-            .contains("The username or password is not right")
-    );
-    let kept = s
-        .client
-        .find(Locator::Id("username"))
-        .await?
-        .prop("value")
-        .await?;
-    ensure!(
-        kept.as_deref() == Some(u.username.as_str()),
-        "username kept"
-    );
-    let pw = s
-        .client
-        .find(Locator::Id("password"))
-        .await?
-        .prop("value")
-        .await?;
-    ensure!(pw.as_deref() == Some(""), "password never shown again");
-    if shots {
+            .prop("value")
+            .await?;
+        ensure!(
+            kept.as_deref() == Some(u.username.as_str()),
+            "username kept"
+        );
+        let pw = s
+            .client
+            .find(Locator::Id("password"))
+            .await?
+            .prop("value")
+            .await?;
+        ensure!(pw.as_deref() == Some(""), "password never shown again");
         s.screenshot("sign-in-error").await?;
+    } else {
+        s.fill("username", &u.username).await?;
     }
     s.fill("password", &u.password).await?;
     s.submit("Sign in").await?;
@@ -128,16 +134,22 @@ async fn first_sign_in(s: &mut Session, base: &str, u: &User, shots: bool) -> Re
         .context("the enrolment page shows the authenticator key")?
         .text()
         .await?;
-    if shots {
-        s.screenshot("enrol-authenticator").await?;
-    }
     let totp = confidant_auth::totp::TotpSecret::from_bytes(&base32_decode(&secret)?)?;
-    // A wrong code first: refused next to the field.
-    s.fill("code", "000000").await?;
-    s.submit("Confirm and sign in").await?;
-    let now = unix_now();
-    if totp.code_at(now).as_str() != "000000" {
-        ensure!(s.text().await?.contains("That code is not right"));
+    if mistakes {
+        s.screenshot("enrol-authenticator").await?;
+        // A wrong code first: refused next to the field, same key shown.
+        s.fill("code", "000000").await?;
+        s.submit("Confirm and sign in").await?;
+        if totp.code_at(unix_now()).as_str() != "000000" {
+            ensure!(s.text().await?.contains("That code is not right"));
+        }
+        let again = s
+            .client
+            .find(Locator::Id("totp-secret"))
+            .await?
+            .text()
+            .await?;
+        ensure!(again == secret, "the same key is shown again");
     }
     s.fill("code", totp.code_at(unix_now()).as_str()).await?;
     s.submit("Confirm and sign in").await?;
@@ -178,6 +190,108 @@ async fn journeys_in_chromium() {
             police_request_refused(s, &base).await
         },
     )
+    .await
+    .unwrap();
+
+    // A client of Pat's, for the access journeys.
+    let service = server.state.service();
+    let client = service
+        .store()
+        .add_client(
+            "test",
+            &confidant_core::record::NewClient {
+                name: "Robin Achebe".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    service
+        .assign_client_unchecked("test", &client, &pat.practitioner)
+        .await
+        .unwrap();
+    let client_url = format!("{base}/clients/{client}");
+
+    let sue = make_user(&server, "sue.supervisor", &[Role::Supervisor])
+        .await
+        .unwrap();
+    service
+        .add_supervision_unchecked("test", &sue.practitioner, &pat.practitioner)
+        .await
+        .unwrap();
+    journey(
+        &driver,
+        "supervisor-refused-name",
+        async |s: &mut Session| {
+            first_sign_in(s, &base, &sue, false).await?;
+            ensure!(
+                !s.text().await?.contains("Robin Achebe"),
+                "a supervisor's home lists no client's name"
+            );
+            s.goto(&client_url).await?;
+            let text = s.text().await?;
+            ensure!(text.contains("Not allowed"), "the supervisor is refused");
+            ensure!(
+                !text.contains("Robin Achebe"),
+                "the refusal says only that it is not allowed"
+            );
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+
+    let bea = make_user(&server, "bea.practitioner", &[Role::Practitioner])
+        .await
+        .unwrap();
+    journey(&driver, "break-glass", async |s: &mut Session| {
+        first_sign_in(s, &base, &bea, false).await?;
+        s.goto(&client_url).await?;
+        let text = s.text().await?;
+        ensure!(text.contains("This client is not assigned to you"));
+        ensure!(
+            !text.contains("Robin Achebe"),
+            "no name before the glass is broken"
+        );
+        s.fill("reason", "urgent").await?;
+        s.submit("Open this record in an emergency").await?;
+        ensure!(
+            s.text().await?.contains("at least 10 characters"),
+            "a reason is required, next to its field"
+        );
+        s.fill(
+            "reason",
+            "covering Pat's client in crisis while Pat is on leave",
+        )
+        .await?;
+        s.submit("Open this record in an emergency").await?;
+        ensure!(s.text().await?.contains("Robin Achebe"), "the record opens");
+        Ok(())
+    })
+    .await
+    .unwrap();
+
+    let sam = make_user(&server, "sam.safeguarding", &[Role::SafeguardingOfficer])
+        .await
+        .unwrap();
+    journey(&driver, "break-glass-review", async |s: &mut Session| {
+        first_sign_in(s, &base, &sam, false).await?;
+        let text = s.text().await?;
+        ensure!(text.contains("Emergency access to review"));
+        ensure!(
+            text.contains("covering Pat's client in crisis while Pat is on leave"),
+            "the grant is in the review queue with its reason"
+        );
+        s.screenshot("break-glass-review").await?;
+        s.submit("Mark as reviewed").await?;
+        ensure!(
+            s.text()
+                .await?
+                .contains("No emergency access is waiting for review"),
+            "reviewed grants leave the queue"
+        );
+        Ok(())
+    })
     .await
     .unwrap();
 }

@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/clients", post(add_client))
         .route("/clients/{id}", get(client_page))
         .route("/clients/{id}/notes", post(write_note))
+        .route("/clients/{id}/break-glass", post(break_glass))
         .route("/clients/{id}/consents", post(record_consent))
         .route(
             "/clients/{id}/consents/{consent}/withdraw",
@@ -193,10 +194,21 @@ async fn show(
         note_text,
         consent_form,
     } = again;
-    let r = state
-        .service()
-        .client_record(user.0.principal(), id)
-        .await?;
+    let r = match state.service().client_record(user.0.principal(), id).await {
+        Ok(r) => r,
+        // Not assigned: a practitioner may still open it in an emergency,
+        // giving a reason (the application layer decides who may).
+        Err(ServiceError::NotAllowed)
+            if user
+                .0
+                .principal()
+                .roles
+                .contains(&confidant_access::Role::Practitioner) =>
+        {
+            return Ok(not_assigned(user, id, FormErrors::default(), String::new()));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let (purposes, statuses, forms) = consent_choices();
     Ok(render_status(
         status,
@@ -398,4 +410,58 @@ async fn withdraw_consent(
         .withdraw_my_clients_consent(user.0.principal(), &id, &consent)
         .await?;
     Ok(Redirect::to(&format!("/clients/{id}?saved=withdrawn")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "not_assigned.html")]
+struct NotAssignedPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    csrf_token: String,
+    client_id: ClientId,
+    reason: String,
+}
+
+fn not_assigned(user: &PageUser, id: &ClientId, errors: FormErrors, reason: String) -> Response {
+    render_status(
+        StatusCode::FORBIDDEN,
+        &NotAssignedPage {
+            chrome: user.chrome(),
+            errors,
+            csrf_token: user.csrf().to_owned(),
+            client_id: id.clone(),
+            reason,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct BreakGlassForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn break_glass(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<BreakGlassForm>,
+) -> Result<Response, WebError> {
+    let id = client_id(&id)?;
+    user.check_csrf(&state, &f.csrf_token).await?;
+    match state
+        .service()
+        .break_glass(user.0.principal(), &id, &f.reason)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/clients/{id}")).into_response()),
+        Err(ServiceError::Refused(m)) => {
+            let mut errors = FormErrors::default();
+            errors.add("reason", m);
+            Ok(not_assigned(&user, &id, errors, f.reason))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

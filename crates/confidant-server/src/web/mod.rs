@@ -73,7 +73,7 @@ impl PageUser {
         let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
         Chrome {
             user: Some(ChromeUser {
-                label: format!("{} ({})", p.user_id, roles.join(", ")),
+                label: roles.join(", "),
                 csrf_token: self.csrf().to_owned(),
             }),
         }
