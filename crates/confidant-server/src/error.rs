@@ -58,7 +58,7 @@ pub enum AppError {
 
 /// The RFC 9457 body. `type` is `about:blank` for the plain HTTP meanings
 /// (RFC 9457 section 4.2.1), so `title` is the status phrase.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,

@@ -89,6 +89,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/setup", post(api::session::setup))
         .route(
             "/api/v1/session",
@@ -107,6 +108,59 @@ pub fn app(state: AppState) -> Router {
             post(api::session::sign_out_everywhere),
         )
         .route("/api/v1/sessions", get(api::session::sessions))
+        .route(
+            "/api/v1/clients",
+            get(api::records::my_clients).post(api::records::create_client),
+        )
+        .route("/api/v1/clients/{id}", get(api::records::show_client))
+        .route(
+            "/api/v1/clients/{id}/assignments",
+            post(api::records::assign),
+        )
+        .route(
+            "/api/v1/clients/{id}/notes",
+            get(api::records::notes).post(api::records::add_note),
+        )
+        .route(
+            "/api/v1/clients/{id}/consents",
+            get(api::records::consents).post(api::records::add_consent),
+        )
+        .route(
+            "/api/v1/clients/{id}/consents/{consent}/withdraw",
+            post(api::records::withdraw_consent),
+        )
+        .route(
+            "/api/v1/clients/{id}/holds",
+            get(api::records::holds).post(api::records::place_hold),
+        )
+        .route(
+            "/api/v1/clients/{id}/matters",
+            get(api::records::client_matters),
+        )
+        .route("/api/v1/clients/{id}/sars", get(api::records::client_sars))
+        .route(
+            "/api/v1/clients/{id}/break-glass",
+            post(api::records::break_glass),
+        )
+        .route("/api/v1/matters", post(api::records::open_matter))
+        .route("/api/v1/matters/{id}", get(api::records::show_matter))
+        .route("/api/v1/matters/{id}/decide", post(api::records::decide))
+        .route("/api/v1/break-glass", get(api::records::break_glass_queue))
+        .route(
+            "/api/v1/break-glass/{id}/review",
+            post(api::records::review_break_glass),
+        )
+        .route("/api/v1/retention/due", get(api::records::retention_due))
+        .route("/api/v1/audit/verify", post(api::records::verify_audit))
+        .route(
+            "/api/v1/tokens",
+            get(api::records::list_tokens).post(api::records::create_token),
+        )
+        .route("/api/v1/tokens/{id}", delete(api::records::revoke_token))
+        .route(
+            "/api/v1/users",
+            get(api::records::list_users).post(api::records::create_user),
+        )
         .route(
             "/api/v1/sessions/{id}",
             delete(api::session::revoke_session),

@@ -279,3 +279,45 @@ async fn pages_are_html_with_the_security_headers_and_the_stylesheet_is_css() {
             .starts_with("text/html")
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes_the_router_serves() {
+    let f = fixture(ServerConfig::default()).await;
+    let (status, h, body) = send(router(&f), get("/api/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_security_headers(&h, false);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 25, "{}", paths.len());
+    // Every documented operation is routed (never 404/405), and answers
+    // a stranger with 401 unless it is a sign-in step.
+    let public = ["/api/v1/setup", "/api/v1/session"];
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{id}", "cl_0190a0b2000070008000000000000000")
+            .replace("{consent}", "cons_0190a0b2000070008000000000000000");
+        for (method, _) in item.as_object().unwrap() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let req = Request::builder()
+                .method(m.clone())
+                .uri(&concrete)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let (status, _, _) = send(router(&f), req).await;
+            assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            let sign_in_step = public.contains(&path.as_str()) && m == Method::POST
+                || path.starts_with("/api/v1/session/enrol")
+                || path == "/api/v1/session/totp";
+            if !sign_in_step {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            }
+        }
+    }
+}

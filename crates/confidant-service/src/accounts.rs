@@ -876,7 +876,9 @@ impl Service {
                     return self.refuse_credential(Some(t.user_id.to_string())).await;
                 }
                 let user = self.store().get_user(&t.user_id).await?;
-                if user.disabled || user.totp_secret.is_none() {
+                // A token is made from a fully signed-in session (so after
+                // the second factor) or by the operator holding the keys.
+                if user.disabled {
                     return self.refuse_credential(Some(t.user_id.to_string())).await;
                 }
                 if t.last_used_at

@@ -21,6 +21,7 @@
 //!   and bad input is refused before anything is written.
 
 pub mod accounts;
+pub mod authorised;
 pub mod caseload;
 pub mod health;
 pub mod matter;

@@ -836,3 +836,26 @@ pub(crate) async fn clients_assigned_to(pool: &Pool, _keys: &Keys, practitioner:
         })
         .collect()
 }
+
+/// The client a matter is on (ids only, not audited: the read that follows
+/// an allowed check is).
+pub(crate) async fn matter_client(pool: &Pool, _keys: &Keys, matter: &str) -> Result<ClientId> {
+    let row = query("SELECT client_id FROM matters WHERE id = $1")
+        .bind(matter)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "matter" })?;
+    let c: String = row.try_get("client_id")?;
+    parse_id(&c, "client id")
+}
+
+/// The client a consent belongs to (ids only, not audited).
+pub(crate) async fn consent_client(pool: &Pool, _keys: &Keys, consent: &str) -> Result<ClientId> {
+    let row = query("SELECT client_id FROM consents WHERE id = $1")
+        .bind(consent)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "consent" })?;
+    let c: String = row.try_get("client_id")?;
+    parse_id(&c, "client id")
+}

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod sar;
 pub mod serve;
 pub mod store;
+pub mod users;
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     #[command(flatten)]
     Sar(sar::SarTopCommand),
+    #[command(flatten)]
+    Users(users::UsersCommand),
 }
 
 pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
@@ -77,5 +80,6 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Work(c) => matters::run(global, c),
         Command::Serve(a) => serve::run(global, a),
         Command::Sar(c) => sar::run(global, c),
+        Command::Users(c) => users::run(global, c),
     }
 }

@@ -55,19 +55,36 @@ async fn serve(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<Ex
     } else {
         super::store::open(global).await?
     };
-    let state = AppState::new(
-        Service::new(store),
-        ServerConfig {
-            https: args.behind_https_proxy,
-            ..ServerConfig::default()
-        },
-    );
+    let service = Service::new(store);
     let listener = confidant_store::tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    // No account yet: a one-time link (stored hashed, single use, expiring)
+    // to create the first administrator. Printed once; a restart prints a
+    // new one.
+    if service.setup_needed().await? {
+        let actor = super::store::actor(None).await?;
+        let secret = service.create_setup_link(&actor).await?;
+        let scheme = if args.behind_https_proxy {
+            "https"
+        } else {
+            "http"
+        };
+        println!(
+            "No accounts yet. Create the first administrator (link valid 24 hours, single use):\n  {scheme}://{local}/setup?token={}\n  (JSON: POST /api/v1/setup with {{\"token\", \"username\", \"password\"}})",
+            secret.as_str()
+        );
+    }
+    let state = AppState::new(
+        service,
+        ServerConfig {
+            https: args.behind_https_proxy,
+            ..ServerConfig::default()
+        },
+    );
     println!("Confidant is listening on http://{local}/ (Ctrl-C stops it)");
     let shutdown = async {
         let _ = confidant_store::tokio::signal::ctrl_c().await;

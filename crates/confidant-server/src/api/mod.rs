@@ -3,11 +3,15 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod records;
 pub mod session;
 
 use crate::AppError;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, schema::ArrayBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 /// A JSON body; every rejection is a problem that names the problem and
 /// never echoes the input.
@@ -24,4 +28,80 @@ where
         let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
         Ok(ApiJson(v))
     }
+}
+
+/// A record as the application layer shows it (a JSON object; its fields
+/// are documented in docs/server-architecture.md and the service chapter).
+pub struct Record;
+
+impl PartialSchema for Record {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().build().into()
+    }
+}
+
+impl ToSchema for Record {}
+
+/// A list of records.
+pub struct RecordList;
+
+impl PartialSchema for RecordList {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(ObjectBuilder::new().build())
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for RecordList {}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::session::SESSION_COOKIE,
+                "the session cookie; state-changing requests also need the x-csrf-token header",
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("a personal access token (cfdpat_...)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 description of `/api/v1`, generated from the handlers'
+/// annotations; served at `/api/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Confidant", description = "The Confidant JSON API. Errors are RFC 9457 problems."),
+    modifiers(&Security),
+    paths(
+        session::setup, session::sign_in, session::enrol, session::confirm_enrolment,
+        session::second_factor, session::me, session::sign_out, session::sign_out_everywhere,
+        session::sessions, session::revoke_session,
+        records::create_client, records::my_clients, records::show_client, records::assign,
+        records::notes, records::add_note, records::consents, records::add_consent,
+        records::withdraw_consent, records::holds, records::place_hold, records::open_matter,
+        records::show_matter, records::client_matters, records::decide, records::client_sars,
+        records::retention_due, records::verify_audit, records::break_glass,
+        records::break_glass_queue, records::review_break_glass, records::create_token,
+        records::list_tokens, records::revoke_token, records::create_user, records::list_users,
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document (no authentication: it describes, it holds no data).
+pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
 }

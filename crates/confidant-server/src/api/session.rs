@@ -2,7 +2,7 @@
 //! sign-in (password, then TOTP; enrolment at first sign-in), sign-out,
 //! sign-out everywhere, my sessions.
 
-use super::ApiJson;
+use super::{ApiJson, RecordList};
 use crate::session::{
     ApiUser, csrf_from_headers, now, peer_address, session_clear_cookie, session_cookie,
     session_set_cookie,
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use zeroize::Zeroizing;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
     pub token: String,
@@ -28,12 +28,23 @@ pub struct SetupRequest {
     pub password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: String,
 }
 
 /// Creates the first administrator with the one-time setup link's token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/setup",
+    tag = "setup",
+    request_body = SetupRequest,
+    responses(
+        (status = 201, description = "the first administrator was created", body = Created),
+        (status = 401, description = "the setup link is unknown, used or expired", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn setup(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SetupRequest>,
@@ -45,14 +56,14 @@ pub async fn setup(
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SignInStep {
     /// `totp`: give a code next; `enrol`: enrol an authenticator first;
     /// `done`: signed in.
@@ -86,6 +97,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 
 /// Step one: username and password. Sets a new session cookie (a
 /// password-stage session: it can only give the second factor).
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "password accepted; the second factor is due (sets the session cookie)", body = SignInStep),
+        (status = 401, description = "wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     Peer(peer): Peer,
@@ -121,7 +144,7 @@ impl FromRequestParts<AppState> for Pending {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EnrolmentShown {
     /// The TOTP secret in base32, shown this once.
     pub secret: String,
@@ -129,6 +152,17 @@ pub struct EnrolmentShown {
 }
 
 /// First sign-in: a new authenticator secret, shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/enrol",
+    tag = "session",
+    responses(
+        (status = 200, description = "a new authenticator secret, shown once", body = EnrolmentShown),
+        (status = 401, description = "no password-stage session", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "CSRF token missing or wrong", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn enrol(
     State(state): State<AppState>,
     Pending(p): Pending,
@@ -140,7 +174,7 @@ pub async fn enrol(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     #[serde(default)]
@@ -151,6 +185,17 @@ pub struct CodeRequest {
 
 /// Confirms enrolment with a code: signed in (new session id), and the
 /// recovery codes, shown this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/enrol/confirm",
+    tag = "session",
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "signed in; recovery codes shown once", body = SignInStep),
+        (status = 401, description = "wrong code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn confirm_enrolment(
     State(state): State<AppState>,
     Pending(p): Pending,
@@ -169,6 +214,18 @@ pub async fn confirm_enrolment(
 }
 
 /// Step two: a TOTP code (or a recovery code). Signed in, new session id.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/totp",
+    tag = "session",
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "signed in (new session id)", body = SignInStep),
+        (status = 401, description = "wrong or replayed code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn second_factor(
     State(state): State<AppState>,
     Pending(p): Pending,
@@ -186,16 +243,31 @@ pub async fn second_factor(
     with_cookie(&state, issued, body)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
+    #[schema(value_type = String)]
     pub user_id: UserId,
+    #[schema(value_type = Vec<String>)]
     pub roles: Vec<Role>,
+    #[schema(value_type = Option<String>)]
     pub practitioner_id: Option<PractitionerId>,
     /// The CSRF token of this session (absent for a token).
     pub csrf_token: Option<String>,
 }
 
 /// Who I am (and this session's CSRF token).
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    responses(
+        (status = 200, description = "who is signed in", body = Me),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn me(ApiUser(user): ApiUser) -> Json<Me> {
     Json(Me {
         csrf_token: user.csrf_token().map(str::to_owned),
@@ -206,6 +278,18 @@ pub async fn me(ApiUser(user): ApiUser) -> Json<Me> {
 }
 
 /// Signs out of this session and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -219,12 +303,24 @@ pub async fn sign_out(
     Ok(res)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Revoked {
     pub revoked: u64,
 }
 
 /// Ends every session of mine, this one included.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/sign-out-everywhere",
+    tag = "session",
+    responses(
+        (status = 200, description = "every session ended", body = Revoked),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -242,6 +338,18 @@ pub async fn sign_out_everywhere(
 }
 
 /// My current sessions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "session",
+    responses(
+        (status = 200, description = "my current sessions", body = RecordList),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn sessions(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -252,6 +360,20 @@ pub async fn sessions(
 }
 
 /// Ends one of my sessions.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sessions/{id}",
+    tag = "session",
+    params(("id" = String, Path, description = "the id")),
+    responses(
+        (status = 204, description = "ended"),
+        (status = 404, description = "no such session of mine", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = [])),
+)]
 pub async fn revoke_session(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

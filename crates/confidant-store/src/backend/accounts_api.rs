@@ -239,4 +239,19 @@ impl Store {
     ) -> Result<Vec<ClientId>> {
         dispatch_accounts!(self.clients_assigned_to(practitioner))
     }
+
+    /// The client a matter is on (ids only; not audited).
+    pub async fn matter_client(&self, matter: &confidant_core::ids::MatterId) -> Result<ClientId> {
+        let m = matter.as_str();
+        dispatch_accounts!(self.matter_client(m))
+    }
+
+    /// The client a consent belongs to (ids only; not audited).
+    pub async fn consent_client(
+        &self,
+        consent: &confidant_core::ids::ConsentId,
+    ) -> Result<ClientId> {
+        let c = consent.as_str();
+        dispatch_accounts!(self.consent_client(c))
+    }
 }
