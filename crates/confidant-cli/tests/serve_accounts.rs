@@ -174,3 +174,98 @@ fn setup_link_then_accounts_and_tokens_from_the_command_line() {
     assert_eq!(status, 401);
     drop(server);
 }
+
+/// Starts `confidant demo` on `dir`, returns the server, its address and
+/// what it printed before listening.
+fn start_demo(dir: &std::path::Path) -> (Server, String, Vec<String>) {
+    let mut child = bin()
+        .args([
+            "demo",
+            "--demo-data",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("CONFIDANT_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    loop {
+        let line = lines.next().expect("demo exited early").unwrap();
+        if let Some(rest) = line.split_once("listening on http://") {
+            let addr = rest.1.split('/').next().unwrap().to_owned();
+            return (server, addr, printed);
+        }
+        printed.push(line);
+    }
+}
+
+#[test]
+fn demo_seeds_a_fictional_organisation_once_and_serves_it() {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("confidant-demo-test-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    let (server, addr, printed) = start_demo(&dir.0);
+    let accounts: Vec<&String> = printed
+        .iter()
+        .filter(|l| l.contains(" password demo-"))
+        .collect();
+    assert_eq!(accounts.len(), 8, "{printed:?}");
+    for role in [
+        "practitioner",
+        "supervisor",
+        "safeguarding-officer",
+        "programme-lead",
+        "records-manager",
+        "service-manager",
+        "administrator",
+    ] {
+        assert!(
+            accounts.iter().any(|l| l.contains(role)),
+            "{role}: {printed:?}"
+        );
+    }
+    assert!(accounts.iter().all(|l| l.contains("TOTP ")));
+    drop(server);
+    // The operator's token for the demo practitioner sees their caseload.
+    let out = bin()
+        .args([
+            "--data",
+            dir.0.to_str().unwrap(),
+            "token",
+            "create",
+            "ada",
+            "--days",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pat = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (server, addr2, printed) = start_demo(&dir.0);
+    assert!(
+        printed.iter().any(|l| l.contains("already seeded")),
+        "{printed:?}"
+    );
+    let _ = addr;
+    let auth = format!("Bearer {pat}");
+    let (status, body) = http(
+        &addr2,
+        "GET",
+        "/api/v1/clients",
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.matches("\"id\":\"cl_").count(), 3, "{body}");
+    drop(server);
+}

@@ -128,10 +128,10 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     for value in headers.get_all(header::COOKIE) {
         let Ok(v) = value.to_str() else { continue };
         for pair in v.split(';') {
-            if let Some((name, val)) = pair.trim().split_once('=')
-                && name == SESSION_COOKIE
-                && !val.is_empty()
-            {
+            // Present even when empty: an empty or malformed session cookie
+            // is a credential that fails, never one to ignore.
+            let (name, val) = pair.trim().split_once('=').unwrap_or((pair.trim(), ""));
+            if name == SESSION_COOKIE {
                 return Some(val);
             }
         }
@@ -146,11 +146,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The credential a request presents: a bearer token wins over a cookie.
-pub(crate) fn presented(headers: &HeaderMap) -> Option<Presented<'_>> {
-    if let Some(t) = bearer(headers) {
-        return Some(Presented::Bearer(t));
+///
+/// A request that carries both is refused: which of two credentials acts is
+/// not for the caller to leave ambiguous (and an invalid one must never be
+/// masked by a valid one).
+pub(crate) fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, AppError> {
+    match (bearer(headers), session_cookie(headers)) {
+        (Some(_), Some(_)) => Err(AppError::SignInRefused(
+            "give either the session cookie or a bearer token, not both".into(),
+        )),
+        (Some(t), None) => Ok(Some(Presented::Bearer(t))),
+        (None, Some(c)) => Ok(Some(Presented::SessionCookie(c))),
+        (None, None) => Ok(None),
     }
-    session_cookie(headers).map(Presented::SessionCookie)
 }
 
 /// The peer's address (when served on a socket; absent in in-process tests).
@@ -192,7 +200,7 @@ pub(crate) fn now() -> Timestamp {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    let Some(p) = presented(&parts.headers) else {
+    let Some(p) = presented(&parts.headers)? else {
         return Ok(None);
     };
     match state.service().authenticate(p, now()).await {

@@ -23,6 +23,7 @@
 pub mod accounts;
 pub mod authorised;
 pub mod caseload;
+pub mod demo;
 pub mod health;
 pub mod matter;
 pub mod package;

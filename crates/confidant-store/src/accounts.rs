@@ -859,3 +859,28 @@ pub(crate) async fn consent_client(pool: &Pool, _keys: &Keys, consent: &str) -> 
     let c: String = row.try_get("client_id")?;
     parse_id(&c, "client id")
 }
+
+/// Enrols a TOTP secret directly (the operator's demo seeding), with the
+/// recovery codes; audited as an MFA change.
+pub(crate) async fn enrol_totp_directly(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    user: &UserId,
+    secret: &[u8],
+    recovery: &str,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let key = owner_key(&mut tx, keys, user.as_str(), StoreError::UnknownRecord { kind: "user" }).await?;
+    let ct = seal(&key, &aad("users", "totp_ct", user.as_str(), user.as_str()), secret);
+    query("UPDATE users SET totp_ct = $1, totp_pending_ct = NULL, recovery = $2 WHERE id = $3")
+        .bind(ct)
+        .bind(recovery)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    write_entries(&mut tx, keys, &mut chain, vec![draft(actor, Action::MfaChange, vec![user.to_string()])]).await?;
+    tx.commit().await?;
+    Ok(())
+}

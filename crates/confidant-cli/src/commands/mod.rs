@@ -65,6 +65,11 @@ pub enum Command {
     /// Start the server (JSON API) on 127.0.0.1:8080, creating the embedded
     /// store on first run.
     Serve(serve::ServeArgs),
+    /// Start the server on a separate data directory (./confidant-demo)
+    /// seeded with a fictional organisation: a user for every role (with
+    /// their passwords and TOTP secrets printed), clients, a couple, a
+    /// group, notes, consents, an open matter, a SAR in progress.
+    Demo(serve::DemoArgs),
     #[command(flatten)]
     Sar(sar::SarTopCommand),
     #[command(flatten)]
@@ -79,6 +84,7 @@ pub fn run(global: &GlobalOpts, command: Command) -> anyhow::Result<ExitCode> {
         Command::Access(c) => access::run(c),
         Command::Work(c) => matters::run(global, c),
         Command::Serve(a) => serve::run(global, a),
+        Command::Demo(a) => serve::run_demo(global, a),
         Command::Sar(c) => sar::run(global, c),
         Command::Users(c) => users::run(global, c),
     }

@@ -33,11 +33,64 @@ pub fn run(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCo
     rt.block_on(serve(global, args))
 }
 
-async fn serve(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+/// `confidant demo`: like `serve`, on its own data directory, seeded with
+/// a fictional organisation on first run.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo's own data directory (never your real one).
+    #[arg(long, default_value = "confidant-demo")]
+    pub demo_data: std::path::PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+pub fn run_demo(global: &super::GlobalOpts, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if args.demo_data == global.data {
+        anyhow::bail!(
+            "the demo needs a data directory of its own: give --demo-data another directory than --data"
+        );
+    }
+    let demo = super::GlobalOpts {
+        data: args.demo_data,
+        database_url: None,
+        audit_signing_key: None,
+        audit_witness: None,
+        passphrase_fd: None,
+    };
+    super::store::harden_process();
+    let rt = confidant_store::tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let service = open_or_create(&demo).await?;
+        let actor = super::store::actor(None).await?;
+        match service.seed_demo(&actor).await? {
+            Some(accounts) => {
+                println!(
+                    "Seeded a fictional organisation in {} (every name is made up). Accounts (TOTP secret: add it to an authenticator app):",
+                    demo.data.display()
+                );
+                for a in accounts {
+                    println!(
+                        "  {:<16} {:<22} password {}  TOTP {}",
+                        a.username,
+                        a.role.as_str(),
+                        a.password.as_str(),
+                        a.totp_secret.as_str()
+                    );
+                }
+            }
+            None => println!(
+                "The demo in {} is already seeded (its accounts were printed when it was made; delete the directory to start again)",
+                demo.data.display()
+            ),
+        }
+        serve_service(service, args.serve).await
+    })
+}
+
+async fn open_or_create(global: &super::GlobalOpts) -> anyhow::Result<Service> {
     let cfg = super::store::config(global);
     let key_file = confidant_crypto::key_file_path(&cfg.data_dir);
     let first_run = cfg.backend() == Backend::Sqlite
@@ -55,7 +108,19 @@ async fn serve(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<Ex
     } else {
         super::store::open(global).await?
     };
-    let service = Service::new(store);
+    Ok(Service::new(store))
+}
+
+async fn serve(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let service = open_or_create(global).await?;
+    serve_service(service, args).await
+}
+
+async fn serve_service(service: Service, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
     let listener = confidant_store::tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

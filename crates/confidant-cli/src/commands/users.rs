@@ -44,6 +44,9 @@ pub enum UserSub {
         /// prompt.
         #[arg(long)]
         password_stdin: bool,
+        /// Print `{"user_id"}` as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Assign a practitioner to a client (who may then open the record).
     Assign {
@@ -64,6 +67,9 @@ pub enum TokenSub {
         scope: String,
         #[arg(long, default_value_t = 90)]
         days: u32,
+        /// Print `{"token_id", "token"}` as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -85,6 +91,7 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
             roles,
             practitioner,
             password_stdin,
+            json,
         }) => {
             let roles = roles
                 .iter()
@@ -128,7 +135,11 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
                     },
                 )
                 .await?;
-            println!("{id}");
+            if json {
+                println!("{}", serde_json::json!({ "user_id": id }));
+            } else {
+                println!("{id}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         UsersCommand::User(UserSub::Assign {
@@ -145,6 +156,7 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
             label,
             scope,
             days,
+            json,
         }) => {
             let write = match scope.as_str() {
                 "read" => false,
@@ -152,7 +164,7 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
                 _ => bail!("--scope must be read or write"),
             };
             let user = service.user_id_of(&username).await?;
-            let (_, secret) = service
+            let (token_id, secret) = service
                 .create_token_unchecked(
                     actor,
                     &user,
@@ -162,7 +174,14 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
                     Timestamp(confidant_store::now_micros()),
                 )
                 .await?;
-            println!("{}", secret.as_str());
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "token_id": token_id, "token": secret.as_str() })
+                );
+            } else {
+                println!("{}", secret.as_str());
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -96,6 +96,9 @@ pub struct NewClientBody {
     tag = "clients",
     request_body = NewClientBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "registered, and assigned to me", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -138,6 +141,7 @@ pub async fn create_client(
     path = "/api/v1/clients",
     tag = "clients",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the clients assigned to me", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -158,6 +162,7 @@ pub async fn my_clients(
     tag = "clients",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the client", body = Record),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -189,6 +194,9 @@ pub struct AssignBody {
     params(("id" = String, Path, description = "the id")),
     request_body = AssignBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "assigned"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -219,6 +227,7 @@ pub async fn assign(
     tag = "notes",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the client's notes", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -250,6 +259,9 @@ pub struct NoteBody {
     params(("id" = String, Path, description = "the id")),
     request_body = NoteBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "written", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -279,6 +291,7 @@ pub async fn add_note(
     tag = "consents",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the client's consents", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -319,6 +332,9 @@ pub struct ConsentBody {
     params(("id" = String, Path, description = "the id")),
     request_body = ConsentBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "recorded", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -361,6 +377,9 @@ pub struct WithdrawBody {
     params(("id" = String, Path, description = "the id"), ("consent" = String, Path, description = "the id")),
     request_body = WithdrawBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "withdrawn"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -392,6 +411,7 @@ pub async fn withdraw_consent(
     tag = "holds",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "legal holds", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -425,6 +445,9 @@ pub struct HoldBody {
     params(("id" = String, Path, description = "the id")),
     request_body = HoldBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "placed", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -467,6 +490,9 @@ pub struct OpenMatterBody {
     tag = "matters",
     request_body = OpenMatterBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "opened", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -503,6 +529,7 @@ pub async fn open_matter(
     tag = "matters",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the matter", body = Record),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -527,6 +554,7 @@ pub async fn show_matter(
     tag = "matters",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the client's matters", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -562,6 +590,9 @@ pub struct DecideBody {
     params(("id" = String, Path, description = "the id")),
     request_body = DecideBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the policy's recommendation", body = Record),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -593,6 +624,7 @@ pub async fn decide(
     tag = "sars",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the client's subject access requests", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -625,6 +657,7 @@ pub struct RetentionQuery {
     tag = "retention",
     params(("policy" = String, Query, description = "a built-in policy name"), ("by" = Option<String>, Query, description = "YYYY-MM-DD (default today)")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "every client's retention position", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -671,6 +704,7 @@ pub struct AuditVerified {
     path = "/api/v1/audit/verify",
     tag = "audit",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "the audit log verified, or where it breaks", body = AuditVerified),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -713,6 +747,9 @@ pub struct BreakGlassBody {
     params(("id" = String, Path, description = "the id")),
     request_body = BreakGlassBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "the grant", body = Record),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -739,6 +776,7 @@ pub async fn break_glass(
     path = "/api/v1/break-glass",
     tag = "break-glass",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "grants waiting for review", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -761,6 +799,7 @@ pub async fn break_glass_queue(
     tag = "break-glass",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "reviewed"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -809,6 +848,9 @@ pub struct TokenCreated {
     tag = "tokens",
     request_body = TokenBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "the token, shown once", body = TokenCreated),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -848,6 +890,7 @@ pub async fn create_token(
     path = "/api/v1/tokens",
     tag = "tokens",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "my tokens (no secrets)", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -868,6 +911,7 @@ pub async fn list_tokens(
     tag = "tokens",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "revoked"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -906,6 +950,9 @@ pub struct UserBody {
     tag = "users",
     request_body = UserBody,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "created (TOTP enrolment due at first sign-in)", body = Created),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -946,6 +993,7 @@ pub async fn create_user(
     path = "/api/v1/users",
     tag = "users",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "every account", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),

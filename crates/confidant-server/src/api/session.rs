@@ -40,6 +40,9 @@ pub struct Created {
     tag = "setup",
     request_body = SetupRequest,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 201, description = "the first administrator was created", body = Created),
         (status = 401, description = "the setup link is unknown, used or expired", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -103,6 +106,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     tag = "session",
     request_body = SignInRequest,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "password accepted; the second factor is due (sets the session cookie)", body = SignInStep),
         (status = 401, description = "wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -157,6 +163,7 @@ pub struct EnrolmentShown {
     path = "/api/v1/session/enrol",
     tag = "session",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "a new authenticator secret, shown once", body = EnrolmentShown),
         (status = 401, description = "no password-stage session", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "CSRF token missing or wrong", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -191,6 +198,9 @@ pub struct CodeRequest {
     tag = "session",
     request_body = CodeRequest,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "signed in; recovery codes shown once", body = SignInStep),
         (status = 401, description = "wrong code", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -220,6 +230,9 @@ pub async fn confirm_enrolment(
     tag = "session",
     request_body = CodeRequest,
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "signed in (new session id)", body = SignInStep),
         (status = 401, description = "wrong or replayed code", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -261,6 +274,7 @@ pub struct Me {
     path = "/api/v1/session",
     tag = "session",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "who is signed in", body = Me),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -283,6 +297,7 @@ pub async fn me(ApiUser(user): ApiUser) -> Json<Me> {
     path = "/api/v1/session",
     tag = "session",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "signed out"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -314,6 +329,7 @@ pub struct Revoked {
     path = "/api/v1/session/sign-out-everywhere",
     tag = "session",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "every session ended", body = Revoked),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -343,6 +359,7 @@ pub async fn sign_out_everywhere(
     path = "/api/v1/sessions",
     tag = "session",
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "my current sessions", body = RecordList),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -366,6 +383,7 @@ pub async fn sessions(
     tag = "session",
     params(("id" = String, Path, description = "the id")),
     responses(
+        (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 204, description = "ended"),
         (status = 404, description = "no such session of mine", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "bad input; nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),

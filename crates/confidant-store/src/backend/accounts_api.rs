@@ -254,4 +254,15 @@ impl Store {
         let c = consent.as_str();
         dispatch_accounts!(self.consent_client(c))
     }
+
+    /// Enrols TOTP without a sign-in (the operator's demo seeding).
+    pub async fn enrol_totp_directly(
+        &self,
+        actor: &str,
+        user: &UserId,
+        secret: &[u8],
+        recovery_json: &str,
+    ) -> Result<()> {
+        dispatch_accounts!(self.enrol_totp_directly(actor, user, secret, recovery_json))
+    }
 }
