@@ -179,6 +179,51 @@ async fn journeys_in_chromium() {
     .await
     .unwrap();
 
+    // The first administrator, from the link `confidant serve` prints.
+    let link = server
+        .state
+        .service()
+        .create_setup_link("test")
+        .await
+        .unwrap();
+    journey(&driver, "first-administrator", async |s: &mut Session| {
+        s.goto(&format!("{base}/setup?token={}", link.as_str()))
+            .await?;
+        s.fill("username", "ada.admin").await?;
+        s.fill("password", "short").await?;
+        s.submit("Create the administrator").await?;
+        ensure!(
+            s.client.find(Locator::Css(".field-error")).await.is_ok(),
+            "a short password is refused next to its field"
+        );
+        let kept = s
+            .client
+            .find(Locator::Id("username"))
+            .await?
+            .prop("value")
+            .await?;
+        ensure!(kept.as_deref() == Some("ada.admin"), "username kept");
+        s.fill("password", "harbour violet anthem ledger 5093")
+            .await?;
+        s.submit("Create the administrator").await?;
+        ensure!(
+            s.text()
+                .await?
+                .contains("The administrator account is created")
+        );
+        // The link is single use.
+        s.goto(&format!("{base}/setup?token={}", link.as_str()))
+            .await?;
+        s.fill("username", "eve.admin").await?;
+        s.fill("password", "harbour violet anthem ledger 5093")
+            .await?;
+        s.submit("Create the administrator").await?;
+        ensure!(s.text().await?.contains("already used or expired"));
+        Ok(())
+    })
+    .await
+    .unwrap();
+
     let pat = make_user(&server, "pat.practitioner", &[Role::Practitioner])
         .await
         .unwrap();

@@ -25,6 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sign-in/enrol", post(confirm_enrolment))
         .route("/sign-in/code", get(code_form).post(code))
         .route("/sign-out", post(sign_out))
+        .route("/setup", get(setup_form).post(setup))
 }
 
 #[derive(Template)]
@@ -336,4 +337,92 @@ async fn sign_out(
         axum::http::HeaderValue::from_static("\"cache\""),
     );
     Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    token: String,
+    username: String,
+    done: bool,
+}
+
+#[derive(Deserialize)]
+struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The one-time link `confidant serve` prints while there is no account.
+async fn setup_form(axum::extract::Query(q): axum::extract::Query<SetupQuery>) -> Response {
+    render(&SetupPage {
+        chrome: Chrome::default(),
+        errors: FormErrors::default(),
+        token: q.token,
+        username: String::new(),
+        done: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    axum::Form(form): axum::Form<SetupForm>,
+) -> Result<Response, WebError> {
+    let mut errors = FormErrors::default();
+    if form.username.trim().is_empty() {
+        errors.add("username", "Choose a username");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Choose a password");
+    }
+    if errors.is_empty() {
+        match state
+            .service()
+            .create_first_administrator(
+                &form.token,
+                &form.username,
+                Zeroizing::new(form.password),
+            )
+            .await
+        {
+            Ok(_) => {
+                return Ok(render(&SetupPage {
+                    chrome: Chrome::default(),
+                    errors,
+                    token: String::new(),
+                    username: String::new(),
+                    done: true,
+                }));
+            }
+            Err(ServiceError::SignInRefused(_)) => errors.add(
+                "username",
+                "This setup link is unknown, already used or expired: restart `confidant serve` for a new one",
+            ),
+            Err(ServiceError::Refused(m)) if m.contains("username") => errors.add("username", m),
+            Err(ServiceError::Refused(m)) => errors.add("password", m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SetupPage {
+            chrome: Chrome::default(),
+            errors,
+            token: form.token,
+            username: form.username,
+            done: false,
+        },
+    ))
 }
