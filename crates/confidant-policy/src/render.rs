@@ -151,6 +151,24 @@ pub fn when_text(w: &When) -> String {
     }
 }
 
+/// The client-facing "limits of confidentiality" statement, structured.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The policy's title and owner, as the policy file gives them.
+    pub title: String,
+    pub owner: String,
+    pub sections: Vec<StatementSection>,
+}
+
+/// One section of the client statement: a heading, its paragraphs, then
+/// its bullet points (plain text; the caller escapes).
+#[derive(Debug, Clone)]
+pub struct StatementSection {
+    pub title: &'static str,
+    pub paragraphs: Vec<String>,
+    pub bullets: Vec<String>,
+}
+
 /// A section of the client statement.
 struct Section {
     title: &'static str,
@@ -427,6 +445,25 @@ impl Policy {
         }
         sections.retain(|s| !s.paragraphs.is_empty() || !s.bullets.is_empty());
         sections
+    }
+
+    /// The client-facing statement as structured sections (title,
+    /// paragraphs, bullets), for a caller that renders it itself (the web
+    /// app's printable page). Same content as `explain_markdown`.
+    pub fn statement(&self) -> Statement {
+        Statement {
+            title: self.file.policy.title.clone(),
+            owner: self.file.policy.owner.clone(),
+            sections: self
+                .statement_sections()
+                .into_iter()
+                .map(|s| StatementSection {
+                    title: s.title,
+                    paragraphs: s.paragraphs,
+                    bullets: s.bullets,
+                })
+                .collect(),
+        }
     }
 
     /// The client-facing statement, as Markdown.

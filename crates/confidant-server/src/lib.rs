@@ -20,6 +20,7 @@ pub mod api;
 pub mod error;
 mod headers;
 pub mod session;
+pub mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -167,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api", any(unauthenticated))
         .route("/api/", any(unauthenticated))
         .route("/api/{*rest}", any(unauthenticated))
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit))

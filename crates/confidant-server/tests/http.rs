@@ -247,6 +247,40 @@ fn json_errors_never_echo_the_value() {
 }
 
 #[tokio::test]
+async fn pages_are_html_with_the_security_headers_and_the_stylesheet_is_css() {
+    let f = fixture(ServerConfig::default()).await;
+    let (status, h, body) = send(router(&f), get("/static/app.css")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert_security_headers(&h, false);
+    assert!(String::from_utf8(body).unwrap().contains("@media print"));
+    for path in ["/sign-in", "/policies", "/policies/ukcp/statement"] {
+        let (status, h, body) = send(router(&f), get(path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            h[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_security_headers(&h, false);
+        let html = String::from_utf8(body).unwrap();
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/static/app.css\">"));
+        assert!(!html.contains("<script"), "{path}: no script");
+        assert!(!html.contains("style="), "{path}: no inline style");
+    }
+    // A path segment never names a policy file to read.
+    let (status, h, _) = send(router(&f), get("/policies/..%2FCargo.toml/statement")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_the_routes_the_router_serves() {
     let f = fixture(ServerConfig::default()).await;
     let (status, h, body) = send(router(&f), get("/api/openapi.json")).await;

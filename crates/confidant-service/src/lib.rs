@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod authorised;
+pub mod caseload;
 pub mod demo;
 pub mod health;
 pub mod matter;
@@ -31,6 +32,7 @@ pub mod promises;
 pub mod record;
 pub mod retention;
 pub mod sar;
+pub mod situations;
 
 use confidant_core::record::{CivilDate, FieldError, Timestamp};
 use confidant_core::vocab::UnknownValue;
@@ -38,6 +40,7 @@ use confidant_policy::{Policy, PolicyError};
 use confidant_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
+pub use confidant_policy::render::{Statement, StatementSection};
 pub use matter::{
     CapacityAssessment, ChecklistItem, ClientTold, Consulted, DecideInput, MatterSubject,
     MatterView, NewDecisionRecord, OpenMatter, PractitionerFacts,
@@ -161,6 +164,17 @@ pub fn load_policy(spec: &str) -> Result<LoadedPolicy> {
         sha256: sha256_hex(text.as_bytes()),
         policy,
     })
+}
+
+/// The client-facing "limits of confidentiality" statement of a policy (a
+/// built-in name or a file), structured for a page to render and print.
+pub fn client_statement(spec: &str) -> Result<confidant_policy::render::Statement> {
+    Ok(load_policy(spec)?.policy.statement())
+}
+
+/// The built-in policies' names, for a page offering a choice.
+pub fn builtin_policies() -> Vec<&'static str> {
+    Policy::builtin_names().collect()
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
