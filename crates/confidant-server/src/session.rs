@@ -4,10 +4,11 @@
 //! other way to learn who a request is from.
 //!
 //! - The session cookie is `__Host-confidant-session` (`HttpOnly`,
-//!   `SameSite=Strict`, `Path=/`, `Secure` when [`crate::ServerConfig`]'s
-//!   `https` is set). Browsers accept a `__Host-` cookie only with
-//!   `Secure`, which they allow on `http://localhost`; anywhere else, serve
-//!   over TLS or behind a trusted TLS proxy.
+//!   `SameSite=Strict`, `Path=/`, and always `Secure`: browsers accept a
+//!   `__Host-` cookie only with `Secure`, which they also allow on
+//!   `http://localhost` and loopback addresses, so the plain
+//!   `confidant serve` on 127.0.0.1 keeps a browser signed in; anywhere
+//!   else, serve over TLS or behind a trusted TLS proxy.
 //! - A personal access token comes as `Authorization: Bearer cfdpat_...`
 //!   and needs no CSRF token (a browser never sends one by itself).
 //! - Every state-changing request authenticated by the cookie must carry
@@ -170,29 +171,18 @@ pub(crate) fn peer_address(parts: &Parts) -> Option<IpAddr> {
 }
 
 /// A `Set-Cookie` value for a session secret.
-pub fn session_set_cookie(
-    secret: &str,
-    max_age_seconds: i64,
-    https: bool,
-) -> Result<HeaderValue, AppError> {
-    let secure = if https { "; Secure" } else { "" };
+pub fn session_set_cookie(secret: &str, max_age_seconds: i64) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}; Secure"
     ))
     .map_err(|_| AppError::Internal("session cookie".into()))
 }
 
 /// A `Set-Cookie` value that removes the session cookie.
-pub fn session_clear_cookie(https: bool) -> HeaderValue {
-    if https {
-        HeaderValue::from_static(
-            "__Host-confidant-session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
-        )
-    } else {
-        HeaderValue::from_static(
-            "__Host-confidant-session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-        )
-    }
+pub fn session_clear_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "__Host-confidant-session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
+    )
 }
 
 pub(crate) fn now() -> Timestamp {

@@ -231,7 +231,7 @@ pub struct RecordView {
 
 impl Service {
     /// The record view of one client under `policy` (every read audited).
-    pub async fn client_record(
+    pub async fn client_promises_record(
         &self,
         actor: &str,
         client: &ClientId,

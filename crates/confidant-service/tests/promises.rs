@@ -255,7 +255,7 @@ fn a_confidentiality_agreement_is_sealed_and_shown_on_the_members_record() {
                 .await
                 .unwrap();
             let rec = svc
-                .client_record(A, &member, "iapt-training")
+                .client_promises_record(A, &member, "iapt-training")
                 .await
                 .unwrap();
             assert_eq!(rec.promises.agreements.len(), 1);
@@ -330,7 +330,7 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
             assert!(holds[0].released_at.is_none());
 
             // Due under the policy, but held: the sweep will not destroy it.
-            let rec = svc.client_record(A, &c, &p).await.unwrap();
+            let rec = svc.client_promises_record(A, &c, &p).await.unwrap();
             assert_eq!(rec.retention.state, RetentionState::Due);
             assert!(rec.retention.on_hold);
             assert_eq!(rec.promises.complaints.len(), 1);
@@ -518,7 +518,10 @@ fn the_record_shows_its_destruction_due_date_and_a_default_rule_as_default() {
             .unwrap();
             let today = svc.local_today().unwrap();
             // WWDD: three years after the last session (today).
-            let rec = svc.client_record(A, &c, "wwdd-coaching").await.unwrap();
+            let rec = svc
+                .client_promises_record(A, &c, "wwdd-coaching")
+                .await
+                .unwrap();
             let due = confidant_core::calendar::add_months(today, 36).unwrap();
             assert_eq!(rec.retention.due.as_deref(), Some(due.to_string().as_str()));
             assert!(!rec.retention.default_rule);
@@ -532,7 +535,7 @@ fn the_record_shows_its_destruction_due_date_and_a_default_rule_as_default() {
             // A policy with no period of its own: the baseline's, labelled.
             let p = load_policy("ukcp").unwrap();
             assert!(p.policy.file.retention.is_empty());
-            let rec = svc.client_record(A, &c, "ukcp").await.unwrap();
+            let rec = svc.client_promises_record(A, &c, "ukcp").await.unwrap();
             assert!(rec.retention.default_rule);
             assert_eq!(rec.retention.state, RetentionState::NotStarted);
             let json = serde_json::to_value(&rec).unwrap();

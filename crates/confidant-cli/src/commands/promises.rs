@@ -115,7 +115,10 @@ fn date(s: &Option<String>) -> anyhow::Result<Option<CivilDate>> {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    println!(
+        "{}",
+        super::terminal_safe_json(&serde_json::to_string_pretty(v)?)
+    );
     Ok(())
 }
 
@@ -129,7 +132,7 @@ pub async fn client_show(
 ) -> anyhow::Result<ExitCode> {
     let id = client_id.parse::<ClientId>()?;
     let (svc, actor) = svc(global, tz).await?;
-    let r = svc.client_record(&actor, &id, policy).await;
+    let r = svc.client_promises_record(&actor, &id, policy).await;
     svc.close().await;
     let v = r?;
     if json {
@@ -139,7 +142,7 @@ pub async fn client_show(
     let c = &v.client;
     let mut out = std::io::stdout().lock();
     writeln!(out, "id: {}", c.id)?;
-    writeln!(out, "name: {}", c.name)?;
+    writeln!(out, "name: {}", super::terminal_safe(&c.name, false))?;
     if let Some(d) = c.date_of_birth {
         writeln!(out, "date of birth: {d}")?;
     }
@@ -150,7 +153,7 @@ pub async fn client_show(
         ("postcode", &c.postcode),
     ] {
         if let Some(val) = val {
-            writeln!(out, "{label}: {val}")?;
+            writeln!(out, "{label}: {}", super::terminal_safe(val, false))?;
         }
     }
     if let Some(n) = &c.nhs_number {
@@ -193,8 +196,8 @@ pub async fn client_show(
             "confidentiality agreement {} ({}): parties {}; terms: {}",
             a.id,
             a.body.agreed_on,
-            a.body.parties.join(", "),
-            a.body.terms
+            super::terminal_safe(&a.body.parties.join(", "), false),
+            super::terminal_safe(&a.body.terms, false)
         )?;
     }
     for c in &v.promises.complaints {
@@ -207,7 +210,7 @@ pub async fn client_show(
             c.complaint
                 .to
                 .as_deref()
-                .map(|t| format!(" ({t})"))
+                .map(|t| format!(" ({})", super::terminal_safe(t, false)))
                 .unwrap_or_default(),
             match &c.closed {
                 None => "open (record held)".to_owned(),

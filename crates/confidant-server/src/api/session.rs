@@ -77,12 +77,8 @@ pub struct SignInStep {
     pub recovery_codes: Option<Vec<String>>,
 }
 
-fn with_cookie(
-    state: &AppState,
-    issued: IssuedSession,
-    body: SignInStep,
-) -> Result<Response, AppError> {
-    let cookie = session_set_cookie(&issued.secret, issued.max_age_seconds, state.config().https)?;
+fn with_cookie(issued: IssuedSession, body: SignInStep) -> Result<Response, AppError> {
+    let cookie = session_set_cookie(&issued.secret, issued.max_age_seconds)?;
     let mut res = Json(body).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(res)
@@ -129,7 +125,7 @@ pub async fn sign_in(
         csrf_token: issued.csrf_token.clone(),
         recovery_codes: None,
     };
-    with_cookie(&state, issued, body)
+    with_cookie(issued, body)
 }
 
 /// A password-stage session (second factor due), with its CSRF token
@@ -220,7 +216,7 @@ pub async fn confirm_enrolment(
         csrf_token: issued.csrf_token.clone(),
         recovery_codes: Some(codes.iter().map(|c| c.to_string()).collect()),
     };
-    with_cookie(&state, issued, body)
+    with_cookie(issued, body)
 }
 
 /// Step two: a TOTP code (or a recovery code). Signed in, new session id.
@@ -253,7 +249,7 @@ pub async fn second_factor(
         csrf_token: issued.csrf_token.clone(),
         recovery_codes: None,
     };
-    with_cookie(&state, issued, body)
+    with_cookie(issued, body)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -311,10 +307,8 @@ pub async fn sign_out(
 ) -> Result<Response, AppError> {
     state.service().sign_out(user.principal()).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        session_clear_cookie(state.config().https),
-    );
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_clear_cookie());
     Ok(res)
 }
 
@@ -346,10 +340,8 @@ pub async fn sign_out_everywhere(
         .sign_out_everywhere(user.principal())
         .await?;
     let mut res = Json(Revoked { revoked: n }).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        session_clear_cookie(state.config().https),
-    );
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_clear_cookie());
     Ok(res)
 }
 

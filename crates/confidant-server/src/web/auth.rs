@@ -87,8 +87,8 @@ struct SignInForm {
     password: String,
 }
 
-fn with_cookie(state: &AppState, issued: &IssuedSession, mut res: Response) -> Response {
-    match session_set_cookie(&issued.secret, issued.max_age_seconds, state.config().https) {
+fn with_cookie(issued: &IssuedSession, mut res: Response) -> Response {
+    match session_set_cookie(&issued.secret, issued.max_age_seconds) {
         Ok(c) => {
             res.headers_mut().insert(header::SET_COOKIE, c);
             res
@@ -141,7 +141,6 @@ async fn sign_in(
 async fn after_password(state: &AppState, issued: IssuedSession) -> Result<Response, WebError> {
     if issued.next != "enrol" {
         return Ok(with_cookie(
-            state,
             &issued,
             Redirect::to("/sign-in/code").into_response(),
         ));
@@ -158,7 +157,7 @@ async fn after_password(state: &AppState, issued: IssuedSession) -> Result<Respo
         secret: e.secret_base32.to_string(),
         otpauth_uri: e.otpauth_uri.to_string(),
     });
-    Ok(with_cookie(state, &issued, page))
+    Ok(with_cookie(&issued, page))
 }
 
 /// The password-stage session of this browser, with the form's CSRF token
@@ -217,7 +216,7 @@ async fn confirm_enrolment(
                     chrome: Chrome::default(),
                     codes: codes.iter().map(|c| c.to_string()).collect(),
                 });
-                return Ok(with_cookie(&state, &issued, page));
+                return Ok(with_cookie(&issued, page));
             }
             Err(ServiceError::SignInRefused(_)) => errors.add(
                 "code",
@@ -286,11 +285,7 @@ async fn code(
             .await
         {
             Ok(issued) => {
-                return Ok(with_cookie(
-                    &state,
-                    &issued,
-                    Redirect::to("/").into_response(),
-                ));
+                return Ok(with_cookie(&issued, Redirect::to("/").into_response()));
             }
             Err(ServiceError::SignInRefused(m)) if m.contains("already") => {
                 errors.add("code", "That code was used already: wait for the next one")
@@ -327,10 +322,8 @@ async fn sign_out(
     let mut res = render(&SignedOutPage {
         chrome: Chrome::default(),
     });
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        session_clear_cookie(state.config().https),
-    );
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_clear_cookie());
     // The browser forgets whatever it kept of this origin's pages.
     res.headers_mut().insert(
         axum::http::HeaderName::from_static("clear-site-data"),
