@@ -1514,9 +1514,10 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_full_disk_and_a_read_only_disk_are_reported_and_leave_the_store_unchanged() {
-    // Big enough for an initialised store (its schema grew with migration
-    // 0007), too small for the 900 KB batch below.
-    let Some(disk) = SmallDisk::mount("800k") else {
+    // Big enough for an initialised store (its schema grew with migrations
+    // 0005-0007: sealed metadata, accounts, promises), too small for the
+    // 1.9 MB batch below.
+    let Some(disk) = SmallDisk::mount("1200k") else {
         return;
     };
     let mut env = Env::sqlite();
@@ -1525,7 +1526,7 @@ fn a_full_disk_and_a_read_only_disk_are_reported_and_leave_the_store_unchanged()
     let c = add_client(&env, "Full Disk");
     let before = env.snapshot();
     let batch = std::env::temp_dir().join(unique("confidant-full.jsonl"));
-    let lines: String = (0..3000)
+    let lines: String = (0..6000)
         .map(|i| format!("{{\"text\":\"{} {i}\"}}\n", "x".repeat(300)))
         .collect();
     std::fs::write(&batch, lines).unwrap();
@@ -1536,7 +1537,7 @@ fn a_full_disk_and_a_read_only_disk_are_reported_and_leave_the_store_unchanged()
         "--batch",
         batch.to_str().unwrap(),
         "--chunk",
-        "3000",
+        "6000",
     ]);
     let _ = std::fs::remove_file(&batch);
     assert_eq!(out.status.code(), Some(2));

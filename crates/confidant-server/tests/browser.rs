@@ -1,7 +1,7 @@
 //! The web app in real headless Chromium: each journey drives the pages as
 //! a user would, over the real application layer and a fresh store, and
 //! checks every page visited with axe-core (zero serious or critical
-//! violations). Main pages are saved as screenshots in docs/screenshots/.
+//! violations). Main pages are saved as screenshots (in docs/screenshots/ with CONFIDANT_UPDATE_SCREENSHOTS=1).
 //! Without chromium and chromedriver the test fails under CI=true and is
 //! skipped, with the reason printed, elsewhere.
 

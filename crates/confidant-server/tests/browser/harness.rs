@@ -1,7 +1,7 @@
 //! The browser test harness: a server on a free port over a fresh store,
 //! chromedriver on another free port, headless Chromium driven with
 //! fantoccini, axe-core run on every page visited, screenshots of the main
-//! pages into docs/screenshots/, and on failure a screenshot and the page's
+//! pages (into docs/screenshots/ with CONFIDANT_UPDATE_SCREENSHOTS=1), and on failure a screenshot and the page's
 //! HTML kept under target/browser-failures/.
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -297,10 +297,17 @@ impl Session {
         Ok(())
     }
 
-    /// Saves a screenshot of the page into docs/screenshots/NAME.png.
+    /// Saves a screenshot of the page as NAME.png: into docs/screenshots/
+    /// when `CONFIDANT_UPDATE_SCREENSHOTS=1` (to refresh the README's
+    /// pictures), otherwise under target/screenshots/, so a test run never
+    /// rewrites tracked files.
     pub async fn screenshot(&self, name: &str) -> Result<()> {
         let png = self.client.screenshot().await?;
-        let dir = repo_root().join("docs/screenshots");
+        let dir = if std::env::var("CONFIDANT_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+            repo_root().join("docs/screenshots")
+        } else {
+            repo_root().join("target/screenshots")
+        };
         std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join(format!("{name}.png")), png)?;
         Ok(())
