@@ -617,6 +617,26 @@ fn ukcp_court_order_minimum_necessary_package_client_told() {
         // part of the right of access), and no third party's name.
         let sar = env.ok(&["sar", "open", &c, "--wording", "everything you hold on me"]);
         let sar = sar.lines().next().unwrap().to_owned();
+        // No fee by default: a fee without one of its grounds is refused
+        // and writes nothing.
+        let n = steps(&env, &sar);
+        let o = env.run(&["sar", "fee", &sar, "--amount-pence", "1000", "--note", "x"]);
+        assert_eq!(o.status.code(), Some(2), "[{}]", env.name);
+        env.refused(
+            &[
+                "sar",
+                "fee",
+                &sar,
+                "--amount-pence",
+                "1000",
+                "--reason",
+                "admin-costs",
+                "--note",
+                "photocopying",
+            ],
+            "manifestly-unfounded",
+        );
+        assert_eq!(steps(&env, &sar), n, "[{}]", env.name);
         let dir = out_dir(&env);
         let (key, public) = age_identity(&dir);
         let file = env.ok(&[

@@ -163,6 +163,15 @@ fn client_show_has_the_due_date_limits_agreements_and_complaints() {
     ]);
     let holds = env.ok(&["hold", "list", &c]);
     assert!(holds.contains("complaint"), "{holds}");
+    // Released only by closing the complaint: `hold release` exits 2
+    // naming the complaint, and the hold stands.
+    let listed: serde_json::Value = serde_json::from_str(&holds).unwrap();
+    let hold = listed[0]["id"].as_str().unwrap().to_owned();
+    let o = env.run(&["hold", "release", &hold]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&complaint), "{}", stderr(&o));
+    let after: serde_json::Value = serde_json::from_str(&env.ok(&["hold", "list", &c])).unwrap();
+    assert!(after[0]["released_at"].is_null(), "{after}");
     let show = env.ok(&["client", "show", &c, "--policy", "wwdd-coaching"]);
     assert!(
         show.contains("limits of confidentiality explained"),

@@ -492,6 +492,27 @@ impl Service {
         Ok(())
     }
 
+    /// Releases a legal hold by hand (`hold release`). A hold that a
+    /// complaint placed is released only by closing that complaint: while
+    /// the complaint is open this is refused, naming the complaint, and
+    /// nothing is written.
+    pub async fn release_hold(&self, actor: &str, hold: &HoldId) -> Result<()> {
+        let client = self.store().hold_client(hold).await?;
+        let view = self.promises(actor, &client).await?;
+        if let Some(c) = view
+            .complaints
+            .iter()
+            .find(|c| &c.complaint.hold_id == hold && c.closed.is_none())
+        {
+            return refuse(format!(
+                "legal hold {hold} was placed by complaint {}, which is still open: it is \
+                 released by closing the complaint (complaint close)",
+                c.id
+            ));
+        }
+        Ok(self.store().release_hold(actor, hold).await?)
+    }
+
     /// Everything recorded as promised and done for the client (audited).
     pub async fn promises(&self, actor: &str, client: &ClientId) -> Result<PromisesView> {
         let rows = self.store().list_promises(actor, client).await?;

@@ -12,8 +12,14 @@
 //! and appends the step only if the matter still has exactly the steps it
 //! checked. Every date a person sees is a date in the service's time zone.
 //!
-//! No fee is charged: a refusal is possible only for a manifestly unfounded
-//! or excessive request, with the reason recorded, and its letter states
+//! No fee is charged by default (Art. 12(5)): a reasonable fee may be
+//! asked only for a manifestly unfounded or excessive request or for
+//! further copies, with its ground and a note recorded as a `fee-asked`
+//! step; the clock pauses until the fee is paid (`fee-paid`), since the
+//! ICO starts the time limit when the fee is received, and the response
+//! states the fee and its ground. A refusal is possible only for a
+//! manifestly unfounded or excessive request, with the reason recorded,
+//! and its letter states
 //! the right to complain to the ICO and to seek a judicial remedy. The
 //! response package holds all the client's personal data: details, notes,
 //! consents, the decisions about them (matters), the accounting of
@@ -172,6 +178,79 @@ impl std::str::FromStr for RefusalGrounds {
     }
 }
 
+/// The grounds on which a reasonable fee may be charged (UK GDPR Art.
+/// 12(5) and 15(3); ICO guidance). There is no fee otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeeGrounds {
+    ManifestlyUnfounded,
+    ManifestlyExcessive,
+    FurtherCopies,
+}
+
+impl FeeGrounds {
+    fn words(self) -> &'static str {
+        match self {
+            FeeGrounds::ManifestlyUnfounded => "the request is manifestly unfounded",
+            FeeGrounds::ManifestlyExcessive => "the request is manifestly excessive",
+            FeeGrounds::FurtherCopies => "further copies were requested",
+        }
+    }
+}
+
+impl std::str::FromStr for FeeGrounds {
+    type Err = ServiceError;
+    fn from_str(s: &str) -> Result<FeeGrounds> {
+        match s {
+            "manifestly-unfounded" => Ok(FeeGrounds::ManifestlyUnfounded),
+            "manifestly-excessive" => Ok(FeeGrounds::ManifestlyExcessive),
+            "further-copies" => Ok(FeeGrounds::FurtherCopies),
+            _ => refuse(
+                "no fee is charged for a subject access request unless it is \
+                 manifestly-unfounded or manifestly-excessive, or for further-copies \
+                 (--reason)",
+            ),
+        }
+    }
+}
+
+/// A fee asked, with its payment if made (shown by `sar show`).
+#[derive(Clone, Serialize)]
+pub struct FeeView {
+    pub asked_on: String,
+    pub amount_pence: u64,
+    pub grounds: FeeGrounds,
+    pub note: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_on: Option<String>,
+}
+
+/// "£12.50" from 1250.
+fn pounds(pence: u64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
+/// What the response says about fees.
+fn fee_statement(fees: &[FeeView]) -> String {
+    if fees.is_empty() {
+        return "none (UK GDPR Art. 12(5))".into();
+    }
+    fees.iter()
+        .map(|f| {
+            let paid = f
+                .paid_on
+                .as_deref()
+                .map_or(String::new(), |d| format!(", paid on {d}"));
+            format!(
+                "a reasonable fee of {} was charged because {} (UK GDPR Article 12(5)){paid}",
+                pounds(f.amount_pence),
+                f.grounds.words()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// An item withheld under the serious-harm exemption (DPA 2018 Sch. 3
 /// Part 2 para 5), on a health professional's opinion.
 #[derive(Clone, Serialize, Deserialize)]
@@ -217,6 +296,15 @@ enum SarEvent {
     Resumed {
         on: String,
     },
+    FeeAsked {
+        on: String,
+        amount_pence: u64,
+        grounds: FeeGrounds,
+        note: String,
+    },
+    FeePaid {
+        on: String,
+    },
     Extended {
         notice_sent: String,
         further_months: u8,
@@ -260,6 +348,9 @@ pub struct SarView {
     pub refusal: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<serde_json::Value>,
+    /// Fees asked (none by default), each with its ground and payment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<FeeView>,
     pub time_zone: String,
 }
 
@@ -293,6 +384,9 @@ struct SarState {
     on_behalf: Option<OnBehalf>,
     clock: SubjectAccessClock,
     extension_reasons: Option<String>,
+    fees: Vec<FeeView>,
+    /// The clock's open pause is for a fee (not a clarification).
+    fee_pending: bool,
     finished: Option<SarEvent>,
 }
 
@@ -325,6 +419,8 @@ impl SarState {
         let mut extension = None;
         let mut extension_reasons = None;
         let mut finished = None;
+        let mut fees: Vec<FeeView> = Vec::new();
+        let mut fee_pending = false;
         for e in events {
             match e? {
                 SarEvent::IdentityConfirmed { on } => {
@@ -335,8 +431,42 @@ impl SarState {
                     answered: None,
                 }),
                 SarEvent::Resumed { on } => {
+                    if fee_pending {
+                        return Err(corrupt());
+                    }
                     let p: &mut ClarificationPause = pauses.last_mut().ok_or_else(corrupt)?;
                     p.answered = Some(date(&on)?);
+                }
+                // A fee pauses the clock as a clarification does: the time
+                // limit runs from the day the fee is received.
+                SarEvent::FeeAsked {
+                    on,
+                    amount_pence,
+                    grounds,
+                    note,
+                } => {
+                    pauses.push(ClarificationPause {
+                        asked: date(&on)?,
+                        answered: None,
+                    });
+                    fees.push(FeeView {
+                        asked_on: on,
+                        amount_pence,
+                        grounds,
+                        note,
+                        paid_on: None,
+                    });
+                    fee_pending = true;
+                }
+                SarEvent::FeePaid { on } => {
+                    let (Some(p), Some(f), true) =
+                        (pauses.last_mut(), fees.last_mut(), fee_pending)
+                    else {
+                        return Err(corrupt());
+                    };
+                    p.answered = Some(date(&on)?);
+                    f.paid_on = Some(on);
+                    fee_pending = false;
                 }
                 SarEvent::Extended {
                     notice_sent,
@@ -366,6 +496,8 @@ impl SarState {
             on_behalf,
             clock,
             extension_reasons,
+            fees,
+            fee_pending,
             finished,
         })
     }
@@ -560,10 +692,82 @@ impl Service {
     ) -> Result<()> {
         let st = self.sar_state(actor, id).await?;
         st.open()?;
+        if st.fee_pending {
+            return refuse(
+                "the clock is paused until the fee is paid: record the payment with \
+                 `sar fee-paid`",
+            );
+        }
         let on = self.today_or(on)?;
         st.clock.clone().resume(on).map_err(clock_err)?;
         self.append_sar(actor, &st, &SarEvent::Resumed { on: on.to_string() })
             .await
+    }
+
+    /// Asks a reasonable fee (Art. 12(5)): only on one of the grounds, with
+    /// an amount and a note of why, on an open request whose clock is
+    /// running. The clock pauses until [`Service::sar_fee_paid`].
+    pub async fn sar_fee(
+        &self,
+        actor: &str,
+        id: &MatterId,
+        on: Option<CivilDate>,
+        amount_pence: u64,
+        grounds: FeeGrounds,
+        note: &str,
+    ) -> Result<()> {
+        non_empty("--note", note)?;
+        if amount_pence == 0 {
+            return refuse("--amount-pence must be more than 0 (no fee is the default)");
+        }
+        let st = self.sar_state(actor, id).await?;
+        st.open()?;
+        if st.fee_pending {
+            return refuse("a fee already asked on this request is not yet paid");
+        }
+        let on = self.today_or(on)?;
+        st.clock
+            .clone()
+            .pause(on, self.calendar())
+            .map_err(clock_err)?;
+        self.append_sar(
+            actor,
+            &st,
+            &SarEvent::FeeAsked {
+                on: on.to_string(),
+                amount_pence,
+                grounds,
+                note: note.trim().to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Records that the fee asked was paid; the clock runs again from that
+    /// day.
+    pub async fn sar_fee_paid(
+        &self,
+        actor: &str,
+        id: &MatterId,
+        on: Option<CivilDate>,
+    ) -> Result<()> {
+        let st = self.sar_state(actor, id).await?;
+        st.open()?;
+        if !st.fee_pending {
+            return refuse("no fee is awaiting payment on this request");
+        }
+        let on = self.today_or(on)?;
+        self.not_after_today(on)?;
+        st.clock.clone().resume(on).map_err(clock_err)?;
+        self.append_sar(actor, &st, &SarEvent::FeePaid { on: on.to_string() })
+            .await
+    }
+
+    fn not_after_today(&self, on: CivilDate) -> Result<()> {
+        if on > self.local_today()? {
+            return refuse("--on is in the future");
+        }
+        Ok(())
     }
 
     /// Extends the time limit; refused unless the notice (with reasons) is
@@ -811,7 +1015,7 @@ impl Service {
                 "request": st.stored.id,
                 "received": st.received.to_string(),
                 "time_zone": self.calendar().zone_name(),
-                "fee": "none (UK GDPR Art. 12(5))",
+                "fee": fee_statement(&st.fees),
                 "note_on_redaction": "Information about other people has been removed unless they consented; each removal is shown by its type in brackets.",
             },
             "details": subject,
@@ -870,6 +1074,7 @@ impl Service {
             extension_reasons: st.extension_reasons.clone(),
             refusal,
             response,
+            fees: st.fees.clone(),
             time_zone: self.calendar().zone_name().to_owned(),
         })
     }
@@ -1014,6 +1219,24 @@ mod tests {
         assert!(l.contains("Information Commissioner"));
         assert!(l.contains("judicial remedy"));
         assert!(l.contains("fifth identical request"));
+    }
+
+    #[test]
+    fn a_fee_needs_one_of_its_grounds_and_the_response_states_it() {
+        assert!("further-copies".parse::<FeeGrounds>().is_ok());
+        assert!("admin-costs".parse::<FeeGrounds>().is_err());
+        assert!("".parse::<FeeGrounds>().is_err());
+        assert_eq!(fee_statement(&[]), "none (UK GDPR Art. 12(5))");
+        let s = fee_statement(&[FeeView {
+            asked_on: "2026-03-02".into(),
+            amount_pence: 1250,
+            grounds: FeeGrounds::ManifestlyExcessive,
+            note: "n".into(),
+            paid_on: Some("2026-03-05".into()),
+        }]);
+        assert!(s.contains("£12.50"), "{s}");
+        assert!(s.contains("manifestly excessive"), "{s}");
+        assert!(s.contains("paid on 2026-03-05"), "{s}");
     }
 
     #[test]

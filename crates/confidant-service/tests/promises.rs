@@ -5,7 +5,7 @@
 //! date on the record view.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use confidant_core::record::{CivilDate, NewClient, Timestamp};
+use confidant_core::record::{CivilDate, HoldReason, NewClient, Timestamp};
 use confidant_crypto::MasterKey;
 use confidant_service::promises::{ComplaintOutcome, ComplaintRoute, HowGiven, statement_sha256};
 use confidant_service::retention::RetentionState;
@@ -368,6 +368,36 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
                     .released_at
                     .is_none()
             );
+            // While the complaint is open its hold is not released by hand
+            // (`hold release`): the refusal names the complaint, and the
+            // hold stands.
+            refused(svc.release_hold(A, &hold).await, complaint.as_str());
+            assert!(
+                svc.list_holds(A, &c).await.unwrap()[0]
+                    .released_at
+                    .is_none()
+            );
+            // A hold id that is not in the store is an error, not a release.
+            assert!(
+                svc.release_hold(A, &"hold_00000000000000000000000000000000".parse().unwrap())
+                    .await
+                    .is_err()
+            );
+            // Another hold on the same client (not a complaint's) is
+            // released by hand as before.
+            let other = svc
+                .store()
+                .place_hold(A, &c, HoldReason::Investigation)
+                .await
+                .unwrap();
+            svc.release_hold(A, &other).await.unwrap();
+            assert!(
+                svc.list_holds(A, &c)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|h| h.id == other && h.released_at.is_some())
+            );
             svc.close_complaint(
                 A,
                 &c,
@@ -392,6 +422,9 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
                     .await,
                 "already closed",
             );
+            // Closed: the complaint's hold is released, so a hand release
+            // finds no standing hold.
+            assert!(svc.release_hold(A, &hold).await.is_err());
             // The release is a recorded step in the audit log.
             let log = svc.access_log(A, &c).await.unwrap();
             assert!(log.iter().any(|e| e.action.as_str() == "legal_hold.set"));

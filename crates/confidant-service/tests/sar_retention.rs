@@ -9,7 +9,9 @@ use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::MasterKey;
 use confidant_service::package::DeliverTo;
 use confidant_service::retention::RetentionState;
-use confidant_service::sar::{OnBehalf, OpenSar, RefusalGrounds, Respond, SarFilter, Withheld};
+use confidant_service::sar::{
+    FeeGrounds, OnBehalf, OpenSar, RefusalGrounds, Respond, SarFilter, Withheld,
+};
 use confidant_service::{Service, ServiceError};
 use confidant_store::sqlx::{self, Connection};
 use confidant_store::{Store, StoreConfig};
@@ -656,6 +658,163 @@ fn the_serious_harm_exemption_needs_a_current_opinion_and_the_response_states_th
                     .unwrap()
                     .contains("none")
             );
+            let _ = std::fs::remove_dir_all(&out);
+            svc.close().await;
+        }
+    });
+}
+
+#[test]
+fn a_fee_needs_a_ground_pauses_the_clock_until_paid_and_the_response_states_it() {
+    rt().block_on(async {
+        for t in targets().await {
+            let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
+                .await
+                .unwrap();
+            let svc = Service::new(store);
+            let s = svc.store();
+            let c = s
+                .add_client(
+                    A,
+                    &NewClient {
+                        name: "Odile Farquharson".into(),
+                        ..NewClient::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let open = |at: &str| OpenSar {
+                client_id: c.clone(),
+                received_at: Timestamp::parse(at, "t").unwrap(),
+                identity_check: false,
+                on_behalf: None,
+                wording: None,
+                policy: "ukcp".into(),
+            };
+            let sar = svc
+                .open_sar(A, &open("2026-03-02T10:00:00Z"))
+                .await
+                .unwrap();
+            // The same request paused for clarification over the same days:
+            // a fee stops the clock exactly as a clarification does.
+            let twin = svc
+                .open_sar(A, &open("2026-03-02T10:00:00Z"))
+                .await
+                .unwrap();
+            let due_before = svc.show_sar(A, &sar).await.unwrap().clock.due.unwrap();
+            let steps = || async { s.get_matter(A, &sar).await.unwrap().steps.len() };
+            let n = steps().await;
+
+            // No ground, no fee: refused, nothing written.
+            refused("admin-costs".parse::<FeeGrounds>(), "manifestly-unfounded");
+            refused(
+                svc.sar_fee(
+                    A,
+                    &sar,
+                    Some(d("2026-03-10")),
+                    0,
+                    FeeGrounds::ManifestlyExcessive,
+                    "fourth request this month",
+                )
+                .await,
+                "--amount-pence",
+            );
+            refused(
+                svc.sar_fee(
+                    A,
+                    &sar,
+                    Some(d("2026-03-10")),
+                    2500,
+                    FeeGrounds::ManifestlyExcessive,
+                    "  ",
+                )
+                .await,
+                "--note",
+            );
+            refused(
+                svc.sar_fee_paid(A, &sar, Some(d("2026-03-10"))).await,
+                "no fee",
+            );
+            assert_eq!(steps().await, n);
+            assert!(svc.show_sar(A, &sar).await.unwrap().fees.is_empty());
+
+            svc.sar_fee(
+                A,
+                &sar,
+                Some(d("2026-03-10")),
+                2500,
+                FeeGrounds::ManifestlyExcessive,
+                "fourth identical request this month",
+            )
+            .await
+            .unwrap();
+            svc.pause_sar(A, &twin, Some(d("2026-03-10")), "which years?")
+                .await
+                .unwrap();
+            let v = svc.show_sar(A, &sar).await.unwrap();
+            assert_eq!(v.fees.len(), 1);
+            assert!(v.fees[0].paid_on.is_none());
+            let n = steps().await;
+            // Unpaid: a second fee, a clarification resume and a response
+            // are all refused.
+            refused(
+                svc.sar_fee(
+                    A,
+                    &sar,
+                    Some(d("2026-03-11")),
+                    100,
+                    FeeGrounds::FurtherCopies,
+                    "a second copy",
+                )
+                .await,
+                "not yet paid",
+            );
+            refused(
+                svc.resume_sar(A, &sar, Some(d("2026-03-12"))).await,
+                "fee-paid",
+            );
+            let out = std::env::temp_dir().join(unique("sar-fee-out"));
+            std::fs::create_dir_all(&out).unwrap();
+            let respond = Respond {
+                on: Some(d("2026-03-25")),
+                consenting_third_parties: vec![],
+                withheld: vec![],
+                to: DeliverTo::Passphrase("fee test pass".into()),
+                out_dir: out.clone(),
+            };
+            assert!(svc.respond_sar(A, &sar, &respond).await.is_err());
+            refused(
+                svc.sar_fee_paid(A, &sar, Some(d("2026-03-09"))).await,
+                "2026-03-10",
+            );
+            assert_eq!(steps().await, n);
+            assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+
+            svc.sar_fee_paid(A, &sar, Some(d("2026-03-20")))
+                .await
+                .unwrap();
+            svc.resume_sar(A, &twin, Some(d("2026-03-20")))
+                .await
+                .unwrap();
+            let v = svc.show_sar(A, &sar).await.unwrap();
+            let due_after = v.clock.due.unwrap();
+            assert!(due_after > due_before, "{due_after} !> {due_before}");
+            assert_eq!(
+                Some(due_after),
+                svc.show_sar(A, &twin).await.unwrap().clock.due
+            );
+            assert_eq!(v.fees[0].paid_on.as_deref(), Some("2026-03-20"));
+            refused(
+                svc.sar_fee_paid(A, &sar, Some(d("2026-03-21"))).await,
+                "no fee",
+            );
+
+            let file = svc.respond_sar(A, &sar, &respond).await.unwrap();
+            let doc = decrypt(&file, "fee test pass");
+            let fee = doc["subject_access_response"]["fee"].as_str().unwrap();
+            assert!(fee.contains("£25.00"), "{fee}");
+            assert!(fee.contains("manifestly excessive"), "{fee}");
+            assert!(fee.contains("2026-03-20"), "{fee}");
             let _ = std::fs::remove_dir_all(&out);
             svc.close().await;
         }

@@ -860,6 +860,16 @@ pub(crate) async fn consent_client(pool: &Pool, _keys: &Keys, consent: &str) -> 
     parse_id(&c, "client id")
 }
 
+pub(crate) async fn hold_client(pool: &Pool, _keys: &Keys, hold: &str) -> Result<ClientId> {
+    let row = query("SELECT client_id FROM legal_holds WHERE id = $1")
+        .bind(hold)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::UnknownRecord { kind: "legal hold" })?;
+    let c: String = row.try_get("client_id")?;
+    parse_id(&c, "client id")
+}
+
 /// Enrols a TOTP secret directly (the operator's demo seeding), with the
 /// recovery codes; audited as an MFA change.
 pub(crate) async fn enrol_totp_directly(

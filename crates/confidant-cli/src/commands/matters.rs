@@ -1052,6 +1052,17 @@ pub async fn hold_list(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `hold release HOLD_ID`, through the application layer (which refuses a
+/// hold an open complaint placed).
+pub async fn hold_release(global: &GlobalOpts, hold_id: &str) -> anyhow::Result<ExitCode> {
+    let id = hold_id.parse::<confidant_core::ids::HoldId>()?;
+    let (svc, actor) = service(global).await?;
+    let r = svc.release_hold(&actor, &id).await;
+    svc.close().await;
+    r?;
+    Ok(ExitCode::SUCCESS)
+}
+
 // ---------------------------------------------------------------- benchmark
 
 /// `confidant bench matters`: figures for BENCHMARKS.md.

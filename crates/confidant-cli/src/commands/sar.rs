@@ -152,6 +152,32 @@ pub enum SarCommand {
         #[command(flatten)]
         tz: Tz,
     },
+    /// Ask a reasonable fee (none by default): only for a manifestly
+    /// unfounded or excessive request, or for further copies. The clock
+    /// pauses until the fee is paid.
+    Fee {
+        sar_id: String,
+        #[arg(long)]
+        amount_pence: u64,
+        /// manifestly-unfounded, manifestly-excessive or further-copies.
+        #[arg(long)]
+        reason: String,
+        /// Why (recorded as a step).
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        tz: Tz,
+    },
+    /// Record that the fee asked was paid; the clock runs again from then.
+    FeePaid {
+        sar_id: String,
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        tz: Tz,
+    },
     /// Refuse a manifestly unfounded or excessive request; prints the letter.
     Refuse {
         sar_id: String,
@@ -453,6 +479,32 @@ async fn sar(global: &GlobalOpts, c: SarCommand) -> anyhow::Result<ExitCode> {
                 .await;
             svc.close().await;
             println!("{}", r?.display());
+        }
+        SarCommand::Fee {
+            sar_id,
+            amount_pence,
+            reason,
+            note,
+            on,
+            tz,
+        } => {
+            let id = sar_id.parse::<MatterId>()?;
+            let on = date(&on)?;
+            let grounds = reason.parse()?;
+            let (svc, actor) = svc(global, &tz).await?;
+            let r = svc
+                .sar_fee(&actor, &id, on, amount_pence, grounds, &note)
+                .await;
+            svc.close().await;
+            r?;
+        }
+        SarCommand::FeePaid { sar_id, on, tz } => {
+            let id = sar_id.parse::<MatterId>()?;
+            let on = date(&on)?;
+            let (svc, actor) = svc(global, &tz).await?;
+            let r = svc.sar_fee_paid(&actor, &id, on).await;
+            svc.close().await;
+            r?;
         }
         SarCommand::Refuse {
             sar_id,

@@ -11,7 +11,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use confidant_core::ids::{CaseId, ClientId, HoldId, PractitionerId};
+use confidant_core::ids::{CaseId, ClientId, PractitionerId};
 use confidant_core::record::{
     CivilDate, ClientFlags, HoldReason, NewClient, NewConsent, NewNote, NhsNumber, Timestamp,
 };
@@ -511,6 +511,9 @@ async fn run_async(global: &super::GlobalOpts, command: StoreCommand) -> anyhow:
         StoreCommand::Hold(HoldCommand::List { client_id, json }) => {
             return super::matters::hold_list(global, &client_id, json).await;
         }
+        StoreCommand::Hold(HoldCommand::Release { hold_id }) => {
+            return super::matters::hold_release(global, &hold_id).await;
+        }
         StoreCommand::Client(ClientCommand::Destroy {
             client_id,
             reason,
@@ -873,11 +876,7 @@ async fn hold(store: &Store, actor: &str, c: HoldCommand) -> anyhow::Result<Exit
             let id = store.place_hold(actor, &client, reason).await?;
             println!("{id}");
         }
-        HoldCommand::Release { hold_id } => {
-            let id: HoldId = hold_id.parse()?;
-            store.release_hold(actor, &id).await?;
-        }
-        HoldCommand::List { .. } => {
+        HoldCommand::Release { .. } | HoldCommand::List { .. } => {
             bail!("internal: dispatched to the application layer")
         }
     }

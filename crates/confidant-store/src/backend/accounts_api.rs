@@ -255,6 +255,12 @@ impl Store {
         dispatch_accounts!(self.consent_client(c))
     }
 
+    /// Which client a legal hold (standing or released) is on.
+    pub async fn hold_client(&self, hold: &confidant_core::ids::HoldId) -> Result<ClientId> {
+        let h = hold.as_str();
+        dispatch_accounts!(self.hold_client(h))
+    }
+
     /// Enrols TOTP without a sign-in (the operator's demo seeding).
     pub async fn enrol_totp_directly(
         &self,
