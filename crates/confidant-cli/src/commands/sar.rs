@@ -260,6 +260,22 @@ fn print_sar(v: &SarView) {
             _ => String::new(),
         }
     );
+    for f in &v.fees {
+        println!(
+            "  fee {} pence ({}) asked {}  {}",
+            f.amount_pence,
+            serde_json::to_value(f.grounds)
+                .ok()
+                .and_then(|g| g.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            f.asked_on,
+            f.paid_on
+                .as_deref()
+                .map_or("unpaid: the clock is paused".to_owned(), |d| format!(
+                    "paid {d}"
+                ))
+        );
+    }
 }
 
 pub fn run(global: &GlobalOpts, c: SarTopCommand) -> anyhow::Result<ExitCode> {
