@@ -9,129 +9,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{Target, count, sql, targets, tokio_rt};
+
 use confidant_audit::VerifyError;
 use confidant_core::ids::ClientId;
 use confidant_core::record::{ClientFlags, HoldReason, NewClient, NewConsent, Timestamp};
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::MasterKey;
-use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Store, StoreConfig, StoreError};
-
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                let rt = tokio_rt();
-                rt.block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn tokio_rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-down")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_down");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-down-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
-
-/// Runs SQL statements against the store's database directly, as a
-/// database administrator (or anyone with the files) could.
-async fn sql(cfg: &StoreConfig, statements: &[&str]) {
-    match &cfg.database_url {
-        None => {
-            let mut c = sqlx::SqliteConnection::connect_with(
-                &sqlx::sqlite::SqliteConnectOptions::new().filename(cfg.sqlite_path()),
-            )
-            .await
-            .unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-            c.close().await.unwrap();
-        }
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-            c.close().await.unwrap();
-        }
-    }
-}
-
-/// The single integer an SQL query returns.
-async fn count(cfg: &StoreConfig, q: &str) -> i64 {
-    match &cfg.database_url {
-        None => {
-            let mut c = sqlx::SqliteConnection::connect_with(
-                &sqlx::sqlite::SqliteConnectOptions::new().filename(cfg.sqlite_path()),
-            )
-            .await
-            .unwrap();
-            let (n,): (i64,) = sqlx::query_as(q).fetch_one(&mut c).await.unwrap();
-            n
-        }
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            let (n,): (i64,) = sqlx::query_as(q).fetch_one(&mut c).await.unwrap();
-            n
-        }
-    }
-}
+use confidant_store::{Store, StoreError};
 
 fn client(name: &str) -> NewClient {
     NewClient {
@@ -168,7 +54,7 @@ fn protected() -> ClientFlags {
 #[test]
 fn deleting_the_records_format_marker_never_reseals_the_plaintext_columns() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-down").await {
             let key = MasterKey::generate();
             let store = Store::init_with_key(&t.cfg, key.clone(), "admin").await.unwrap();
             let a = store.add_client("admin", &client("Ann Other")).await.unwrap();
@@ -236,7 +122,7 @@ fn deleting_the_records_format_marker_never_reseals_the_plaintext_columns() {
 #[test]
 fn a_deleted_public_key_record_is_tampering_never_a_signing_upgrade() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-down").await {
             let key = MasterKey::generate();
             let store = Store::init_with_key(&t.cfg, key.clone(), "admin")
                 .await
@@ -306,7 +192,7 @@ fn a_deleted_public_key_record_is_tampering_never_a_signing_upgrade() {
 #[test]
 fn a_process_without_the_signing_key_commits_nothing() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-down").await {
             let key = MasterKey::generate();
             let store = Store::init_with_key(&t.cfg, key.clone(), "admin")
                 .await
@@ -375,7 +261,7 @@ fn a_process_without_the_signing_key_commits_nothing() {
 #[test]
 fn after_a_rollback_nothing_is_written_and_the_witness_is_left_alone() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-down").await {
             let witness = t.cfg.data_dir.with_extension("witness");
             let cfg = t.cfg.clone().with_audit_witness(Some(witness.clone()));
             let key = MasterKey::generate();

@@ -7,130 +7,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{Target, count, sql, targets, tokio_rt};
+
 use confidant_core::ids::ClientId;
 use confidant_core::record::{
     CaseKind, ClientFlags, HoldReason, NewClient, NewConsent, NewNote, Timestamp,
 };
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::MasterKey;
-use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Store, StoreConfig, StoreError};
-
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                let rt = tokio_rt();
-                rt.block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn tokio_rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-meta")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_meta");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-meta-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
-
-/// Runs SQL statements against the store's database directly, as a
-/// database administrator (or anyone with the files) could.
-async fn sql(cfg: &StoreConfig, statements: &[&str]) {
-    match &cfg.database_url {
-        None => {
-            let mut c = sqlx::SqliteConnection::connect_with(
-                &sqlx::sqlite::SqliteConnectOptions::new().filename(cfg.sqlite_path()),
-            )
-            .await
-            .unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-            c.close().await.unwrap();
-        }
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-            c.close().await.unwrap();
-        }
-    }
-}
-
-/// The single integer an SQL query returns.
-async fn count(cfg: &StoreConfig, q: &str) -> i64 {
-    match &cfg.database_url {
-        None => {
-            let mut c = sqlx::SqliteConnection::connect_with(
-                &sqlx::sqlite::SqliteConnectOptions::new().filename(cfg.sqlite_path()),
-            )
-            .await
-            .unwrap();
-            let (n,): (i64,) = sqlx::query_as(q).fetch_one(&mut c).await.unwrap();
-            n
-        }
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            let (n,): (i64,) = sqlx::query_as(q).fetch_one(&mut c).await.unwrap();
-            n
-        }
-    }
-}
+use confidant_store::{Store, StoreError};
 
 fn named(err: StoreError, table: &str, row: &str) {
     let text = err.to_string();
@@ -183,7 +69,7 @@ fn master(t: &Target) -> MasterKey {
 #[test]
 fn a_withdrawn_consent_cannot_be_turned_back_into_a_given_one() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store.add_client("admin", &client("Ann Other")).await.unwrap();
             let given = store
@@ -242,7 +128,7 @@ fn a_withdrawn_consent_cannot_be_turned_back_into_a_given_one() {
 #[test]
 fn clearing_a_flag_or_moving_flags_between_clients_is_detected() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store
                 .add_client("admin", &client("Ann Other"))
@@ -316,7 +202,7 @@ fn clearing_a_flag_or_moving_flags_between_clients_is_detected() {
 #[test]
 fn a_legal_hold_cannot_be_released_or_deleted_in_sql() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store
                 .add_client("admin", &client("Ann Other"))
@@ -369,7 +255,7 @@ fn a_legal_hold_cannot_be_released_or_deleted_in_sql() {
 #[test]
 fn links_cannot_be_added_removed_or_read_in_sql() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store.add_client("admin", &client("Ann Other")).await.unwrap();
             let b = store.add_client("admin", &client("Bea Other")).await.unwrap();
@@ -452,7 +338,7 @@ fn links_cannot_be_added_removed_or_read_in_sql() {
 #[test]
 fn a_deleted_note_is_detected_on_read_and_by_store_verify() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store
                 .add_client("admin", &client("Ann Other"))
@@ -506,7 +392,7 @@ fn a_deleted_note_is_detected_on_read_and_by_store_verify() {
 #[test]
 fn a_whole_client_deleted_with_the_manifest_restored_fails_verification() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let keep = store.add_client("admin", &client("Kit Other")).await.unwrap();
             sql(&t.cfg, &["CREATE TABLE state_before AS SELECT manifest, manifest_sig FROM audit_state"]).await;
@@ -549,7 +435,7 @@ fn a_whole_client_deleted_with_the_manifest_restored_fails_verification() {
 #[test]
 fn a_client_deleted_without_touching_the_manifest_fails_verification() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             store
                 .add_client("admin", &client("Kit Other"))
@@ -579,7 +465,7 @@ fn a_client_deleted_without_touching_the_manifest_fails_verification() {
 #[test]
 fn a_replayed_earlier_state_of_a_client_fails_verification() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store
                 .add_client("admin", &client("Ann Other"))
@@ -636,7 +522,7 @@ fn a_replayed_earlier_state_of_a_client_fails_verification() {
 #[test]
 fn ciphertext_lengths_reveal_only_the_size_bucket() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let mut ids = Vec::new();
             for (name, email) in [
@@ -679,7 +565,7 @@ fn ciphertext_lengths_reveal_only_the_size_bucket() {
 #[test]
 fn the_name_index_finds_people_without_linking_those_who_share_a_name_part() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-meta").await {
             let store = fresh(&t).await;
             let a = store.add_client("admin", &client("Rhian Pritchard")).await.unwrap();
             let b = store.add_client("admin", &client("Rhian Lloyd")).await.unwrap();

@@ -5,82 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{targets, tokio_rt};
+
 use confidant_core::record::{NewClient, NewNote};
 use confidant_crypto::{KeyRing, MasterKey};
-use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Store, StoreConfig};
+use confidant_store::Store;
 use std::sync::Arc;
-
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                let rt = tokio_rt();
-                rt.block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn tokio_rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-api")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_api");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-api-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
 
 fn client(name: &str) -> NewClient {
     NewClient {
@@ -92,7 +23,7 @@ fn client(name: &str) -> NewClient {
 #[test]
 fn two_stores_destroying_concurrently_never_strand_a_survivor() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let master = MasterKey::generate();
             let a = Store::init_with_key(&t.cfg, master.clone(), "admin")
                 .await
@@ -162,7 +93,7 @@ fn two_stores_destroying_concurrently_never_strand_a_survivor() {
 #[test]
 fn a_crash_between_commit_and_key_file_rewrite_is_finished_at_the_next_open() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let master = MasterKey::generate();
             let store = Store::init_with_key(&t.cfg, master.clone(), "admin")
                 .await
@@ -199,7 +130,7 @@ fn a_crash_between_commit_and_key_file_rewrite_is_finished_at_the_next_open() {
 #[test]
 fn every_committed_head_reaches_the_witness_file() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let witness = t.cfg.data_dir.with_extension("heads");
             let cfg = t.cfg.clone().with_audit_witness(Some(witness.clone()));
             let store = Store::init_with_key(&cfg, MasterKey::generate(), "admin")
@@ -239,7 +170,7 @@ fn every_committed_head_reaches_the_witness_file() {
 #[ignore = "measurement, prints figures"]
 fn measure_destruction_with_many_survivors() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), "admin")
                 .await
                 .unwrap();

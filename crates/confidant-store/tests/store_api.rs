@@ -5,85 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{targets, tokio_rt};
+
 use confidant_core::record::{
     CaseKind, ClientFlags, NewClient, NewConsent, NewNote, Role, Timestamp,
 };
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::MasterKey;
-use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Action, AuditCommitter, Store, StoreConfig, StoreError};
+use confidant_store::{Action, AuditCommitter, Store, StoreError};
 use std::sync::Arc;
-
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                let rt = tokio_rt();
-                rt.block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn tokio_rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-api")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_api");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-api-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
 
 fn client(name: &str) -> NewClient {
     NewClient {
@@ -95,7 +26,7 @@ fn client(name: &str) -> NewClient {
 #[test]
 fn cases_practitioners_consents_and_flags() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), "admin")
                 .await
                 .unwrap();
@@ -181,7 +112,7 @@ fn cases_practitioners_consents_and_flags() {
 #[test]
 fn group_commit_coalesces_concurrent_appends_into_a_valid_chain() {
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let store = Arc::new(
                 Store::init_with_key(&t.cfg, MasterKey::generate(), "admin")
                     .await
@@ -217,7 +148,7 @@ fn group_commit_coalesces_concurrent_appends_into_a_valid_chain() {
 fn bad_input_is_refused_and_nothing_is_written() {
     use confidant_core::record::{CivilDate, FieldError, validate_notes};
     tokio_rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-api").await {
             let cfg = t.cfg.clone().with_max_note_bytes(Some(64));
             let store = Store::init_with_key(&cfg, MasterKey::generate(), "admin")
                 .await
