@@ -5,96 +5,16 @@
 //! date on the record view.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use confidant_core::record::{CivilDate, HoldReason, NewClient, Timestamp};
+mod common;
+use common::{A, d, refused, rt, targets, unique};
+
+use confidant_core::record::{HoldReason, NewClient, Timestamp};
 use confidant_crypto::MasterKey;
 use confidant_service::promises::{ComplaintOutcome, ComplaintRoute, HowGiven, statement_sha256};
 use confidant_service::retention::RetentionState;
-use confidant_service::{Service, ServiceError, load_policy};
+use confidant_service::{Service, load_policy};
+use confidant_store::Store;
 use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Store, StoreConfig};
-
-const A: &str = "admin";
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                rt().block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-prm")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_prm");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-prm-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
-
-fn d(s: &str) -> CivilDate {
-    CivilDate::parse(s, "d").unwrap()
-}
-
-fn refused(r: Result<impl Sized, ServiceError>, needle: &str) {
-    match r {
-        Err(ServiceError::Refused(m)) => assert!(m.contains(needle), "{m}"),
-        Err(e) => panic!("expected a refusal containing {needle:?}, got {e}"),
-        Ok(_) => panic!("expected a refusal containing {needle:?}"),
-    }
-}
 
 async fn new_client(s: &Store, name: &str) -> confidant_core::ids::ClientId {
     s.add_client(
@@ -130,7 +50,7 @@ fn due_today_policy(base: &str) -> (std::path::PathBuf, String) {
 #[test]
 fn limits_given_are_recorded_with_the_statement_hash_and_missing_ones_listed() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-prm").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -222,7 +142,7 @@ fn limits_given_are_recorded_with_the_statement_hash_and_missing_ones_listed() {
 #[test]
 fn a_confidentiality_agreement_is_sealed_and_shown_on_the_members_record() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-prm").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -288,7 +208,7 @@ fn a_confidentiality_agreement_is_sealed_and_shown_on_the_members_record() {
 #[test]
 fn a_complaint_holds_the_record_until_it_is_closed() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-prm").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -464,7 +384,7 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
 #[test]
 fn a_policy_review_is_recorded_and_read_back_with_its_hash() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-prm").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -536,7 +456,7 @@ fn a_policy_review_is_recorded_and_read_back_with_its_hash() {
 #[test]
 fn the_record_shows_its_destruction_due_date_and_a_default_rule_as_default() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-prm").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();

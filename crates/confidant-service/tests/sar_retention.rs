@@ -2,104 +2,22 @@
 //! on SQLite and (with CONFIDANT_TEST_DATABASE_URL) a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{A, d, refused, rt, targets, unique};
+
 use confidant_core::record::{
-    CaseKind, CivilDate, ClientFlags, HoldReason, NewClient, NewConsent, NewNote, Timestamp,
+    CaseKind, ClientFlags, HoldReason, NewClient, NewConsent, NewNote, Timestamp,
 };
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
 use confidant_crypto::MasterKey;
+use confidant_service::Service;
 use confidant_service::package::DeliverTo;
 use confidant_service::retention::RetentionState;
 use confidant_service::sar::{
     FeeGrounds, OnBehalf, OpenSar, RefusalGrounds, Respond, SarFilter, Withheld,
 };
-use confidant_service::{Service, ServiceError};
-use confidant_store::sqlx::{self, Connection};
-use confidant_store::{Store, StoreConfig};
+use confidant_store::Store;
 use std::io::Read;
-
-const A: &str = "admin";
-
-struct Target {
-    cfg: StoreConfig,
-    admin: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.cfg.data_dir);
-        if let Some((admin, db)) = &self.admin {
-            let (admin, db) = (admin.clone(), db.clone());
-            std::thread::spawn(move || {
-                rt().block_on(async {
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-fn rt() -> confidant_store::tokio::runtime::Runtime {
-    confidant_store::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn unique(p: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{p}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-async fn targets() -> Vec<Target> {
-    let mut v = vec![Target {
-        cfg: StoreConfig::new(std::env::temp_dir().join(unique("confidant-sar")), None),
-        admin: None,
-    }];
-    if let Ok(url) = std::env::var("CONFIDANT_TEST_DATABASE_URL") {
-        let db = unique("confidant_sar");
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap().to_owned();
-        v.push(Target {
-            cfg: StoreConfig::new(
-                std::env::temp_dir().join(unique("confidant-sar-pg")),
-                Some(format!("{base}/{db}")),
-            ),
-            admin: Some((url, db)),
-        });
-    }
-    v
-}
-
-fn d(s: &str) -> CivilDate {
-    CivilDate::parse(s, "d").unwrap()
-}
-
-fn refused(r: Result<impl Sized, ServiceError>, needle: &str) {
-    match r {
-        Err(ServiceError::Refused(m)) => assert!(m.contains(needle), "{m}"),
-        Err(e) => panic!("expected a refusal containing {needle:?}, got {e}"),
-        Ok(_) => panic!("expected a refusal containing {needle:?}"),
-    }
-}
 
 fn decrypt(path: &std::path::Path, pass: &str) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap();
@@ -116,7 +34,7 @@ fn decrypt(path: &std::path::Path, pass: &str) -> serde_json::Value {
 #[test]
 fn sar_from_receipt_through_extension_to_a_complete_redacted_response() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -335,7 +253,7 @@ fn sar_from_receipt_through_extension_to_a_complete_redacted_response() {
 #[test]
 fn sweep_destroys_what_is_due_and_skips_holds() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -399,7 +317,7 @@ fn sweep_destroys_what_is_due_and_skips_holds() {
 #[test]
 fn a_sweep_that_would_destroy_a_held_client_is_refused() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -467,7 +385,7 @@ fn a_sweep_that_would_destroy_a_held_client_is_refused() {
 #[test]
 fn requests_on_behalf_record_the_authority_and_the_childs_view() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -565,7 +483,7 @@ fn requests_on_behalf_record_the_authority_and_the_childs_view() {
 #[test]
 fn the_serious_harm_exemption_needs_a_current_opinion_and_the_response_states_the_rights() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
@@ -667,7 +585,7 @@ fn the_serious_harm_exemption_needs_a_current_opinion_and_the_response_states_th
 #[test]
 fn a_fee_needs_a_ground_pauses_the_clock_until_paid_and_the_response_states_it() {
     rt().block_on(async {
-        for t in targets().await {
+        for t in targets("confidant-sar").await {
             let store = Store::init_with_key(&t.cfg, MasterKey::generate(), A)
                 .await
                 .unwrap();
