@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod authorised;
+pub mod authorised_matters;
 pub mod caseload;
 pub mod demo;
 pub mod health;

@@ -3,6 +3,7 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod matters;
 pub mod records;
 pub mod session;
 
@@ -97,6 +98,10 @@ impl Modify for Security {
         records::retention_due, records::verify_audit, records::break_glass,
         records::break_glass_queue, records::review_break_glass, records::create_token,
         records::list_tokens, records::revoke_token, records::create_user, records::list_users,
+        matters::add_case, matters::show_case, matters::add_case_note, matters::add_case_consent,
+        matters::open_case_matter, matters::assess, matters::record, matters::amend,
+        matters::attest, matters::close, matters::build_package, matters::preview,
+        matters::deliver, matters::disclosures,
     )
 )]
 pub struct ApiDoc;
