@@ -286,7 +286,11 @@ impl Service {
     /// What the package builder offers: the recipients the signed decision
     /// allows and the notes that may be selected (a note attributed to a
     /// party who has not consented is shown as blocked, with why).
-    pub async fn package_options_as(&self, who: &Principal, id: &MatterId) -> Result<PackageOptions> {
+    pub async fn package_options_as(
+        &self,
+        who: &Principal,
+        id: &MatterId,
+    ) -> Result<PackageOptions> {
         let client = self.matter_for(who, Operation::BuildPackage, id).await?;
         let st = self.state(who.actor(), id).await?;
         let mut out = PackageOptions {
@@ -308,7 +312,8 @@ impl Service {
             return Ok(out);
         }
         if !record.outcome.is_disclosure() {
-            out.unavailable = Some("The decision discloses nothing, so no package is built.".into());
+            out.unavailable =
+                Some("The decision discloses nothing, so no package is built.".into());
             return Ok(out);
         }
         out.recipients = allowed_recipients(rec, true);
@@ -331,14 +336,11 @@ impl Service {
                 let blocked = if rec.parties.is_empty() {
                     None
                 } else {
-                    n.parties
-                        .iter()
-                        .any(|p| !consenting.contains(&p))
-                        .then(|| {
-                            "Attributed to a partner or member who has not consented: only the \
+                    n.parties.iter().any(|p| !consenting.contains(&p)).then(|| {
+                        "Attributed to a partner or member who has not consented: only the \
                              consenting party's material may be released."
-                                .to_owned()
-                        })
+                            .to_owned()
+                    })
                 };
                 out.notes.push(SelectableNote {
                     note_id: n.id.clone(),
@@ -402,11 +404,7 @@ impl Service {
                     Some(r) if r.len() == 2 => {
                         let a = r[0].as_u64().unwrap_or(0) as usize;
                         let b = r[1].as_u64().unwrap_or(0) as usize;
-                        n.text
-                            .chars()
-                            .skip(a)
-                            .take(b.saturating_sub(a))
-                            .collect()
+                        n.text.chars().skip(a).take(b.saturating_sub(a)).collect()
                     }
                     _ => n.text.clone(),
                 };

@@ -373,14 +373,13 @@ pub async fn assess(
     ApiJson(b): ApiJson<AssessBody>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let matter: MatterId = id(&matter)?;
-    let on = b
-        .on
-        .as_deref()
-        .map(|d| {
-            confidant_core::record::CivilDate::parse(d, "on")
-                .map_err(|e| AppError::BadRequest(e.to_string()))
-        })
-        .transpose()?;
+    let on =
+        b.on.as_deref()
+            .map(|d| {
+                confidant_core::record::CivilDate::parse(d, "on")
+                    .map_err(|e| AppError::BadRequest(e.to_string()))
+            })
+            .transpose()?;
     let input = DecideInput {
         on,
         facts: PractitionerFacts {
@@ -523,7 +522,13 @@ pub async fn amend(
     let matter: MatterId = id(&matter)?;
     let a = state
         .service()
-        .amend_as(user.principal(), &matter, &b.field, &b.correction, &b.reason)
+        .amend_as(
+            user.principal(),
+            &matter,
+            &b.field,
+            &b.correction,
+            &b.reason,
+        )
         .await?;
     Ok(created(a))
 }
@@ -695,8 +700,9 @@ pub async fn build_package(
         Some(v) => Some(VerbalRecord {
             said: v.said,
             to_whom: v.to_whom,
-            at: time(&v.at, "at")?
-                .unwrap_or(confidant_core::record::Timestamp(confidant_store::now_micros())),
+            at: time(&v.at, "at")?.unwrap_or(confidant_core::record::Timestamp(
+                confidant_store::now_micros(),
+            )),
             means: v.means,
         }),
         None => None,
