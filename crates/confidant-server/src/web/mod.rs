@@ -13,6 +13,7 @@ mod auth;
 mod clients;
 mod home;
 mod matters;
+mod packages;
 mod policy;
 
 use crate::session::{CurrentUser, OptionalUser};
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::routes())
         .merge(clients::routes())
         .merge(matters::routes())
+        .merge(packages::routes())
         .merge(policy::routes())
 }
 
