@@ -454,7 +454,10 @@ async fn matter_journeys_in_chromium() {
             "a download: {disposition}"
         );
         let html = age_decrypt(&key, &sealed, tmp.path())?;
-        ensure!(html.contains("shouting at home"), "Alex's own note is in it");
+        ensure!(
+            html.contains("shouting at home"),
+            "Alex's own note is in it"
+        );
         ensure!(
             !html.contains("Jordan") && !html.contains("Reeve"),
             "nothing of the partner who refused"
@@ -523,10 +526,7 @@ async fn matter_journeys_in_chromium() {
         // The recipients the engine allows, as the builder offers them.
         s.click("#build-package").await?;
         s.check_page().await?;
-        let options = s
-            .client
-            .find_all(Locator::Css("#recipient option"))
-            .await?;
+        let options = s.client.find_all(Locator::Css("#recipient option")).await?;
         let mut recipients = Vec::new();
         for o in options {
             recipients.push(o.attr("value").await?.unwrap_or_default());
@@ -614,49 +614,53 @@ async fn matter_journeys_in_chromium() {
     )
     .await;
     let (skey, spublic) = age_identity(tmp.path(), "supervisor").unwrap();
-    journey(&driver, "wwdd-supervision-material", async |s: &mut Session| {
-        sign_in(s, &base, &lee).await?;
-        s.goto(&format!("{base}/matters/{sup}")).await?;
-        s.submit("Get the recommendation").await?;
-        sign_record(
-            s,
-            "supervision is part of the service agreement",
-            "to get support with a stuck coaching relationship",
-            None,
-        )
-        .await?;
-        s.click("#build-package").await?;
-        s.check_page().await?;
-        ensure!(
-            s.text()
-                .await?
-                .contains("Supervision and teaching material"),
-            "the supervision material page"
-        );
-        for (n, why) in notes.iter().zip(["the manager", "the weekend contact"]) {
-            s.click(&format!("#note-{n}")).await?;
-            s.fill(&format!("reason-{n}"), why).await?;
-        }
-        s.submit("Preview the package").await?;
-        let marks = s.client.find_all(Locator::Css("mark.removed")).await?;
-        ensure!(marks.len() >= 4, "the identifiers are highlighted");
-        s.screenshot("supervision-material").await?;
-        s.fill("recipient_key", &spublic).await?;
-        s.click("#confirm").await?;
-        let (sealed, _) = download_delivery(s).await?;
-        let html = age_decrypt(&skey, &sealed, tmp.path())?;
-        ensure!(html.contains("feels stuck"), "the material is there");
-        // No identifier on the record is left, nor the people the notes name.
-        let record = s_record_identifiers(&server, &priya).await;
-        for id in record
-            .iter()
-            .map(String::as_str)
-            .chain(["Tom", "Hughes", "Avon Logistics"])
-        {
-            ensure!(!html.contains(id), "{id:?} was left in the released text");
-        }
-        Ok(())
-    })
+    journey(
+        &driver,
+        "wwdd-supervision-material",
+        async |s: &mut Session| {
+            sign_in(s, &base, &lee).await?;
+            s.goto(&format!("{base}/matters/{sup}")).await?;
+            s.submit("Get the recommendation").await?;
+            sign_record(
+                s,
+                "supervision is part of the service agreement",
+                "to get support with a stuck coaching relationship",
+                None,
+            )
+            .await?;
+            s.click("#build-package").await?;
+            s.check_page().await?;
+            ensure!(
+                s.text()
+                    .await?
+                    .contains("Supervision and teaching material"),
+                "the supervision material page"
+            );
+            for (n, why) in notes.iter().zip(["the manager", "the weekend contact"]) {
+                s.click(&format!("#note-{n}")).await?;
+                s.fill(&format!("reason-{n}"), why).await?;
+            }
+            s.submit("Preview the package").await?;
+            let marks = s.client.find_all(Locator::Css("mark.removed")).await?;
+            ensure!(marks.len() >= 4, "the identifiers are highlighted");
+            s.screenshot("supervision-material").await?;
+            s.fill("recipient_key", &spublic).await?;
+            s.click("#confirm").await?;
+            let (sealed, _) = download_delivery(s).await?;
+            let html = age_decrypt(&skey, &sealed, tmp.path())?;
+            ensure!(html.contains("feels stuck"), "the material is there");
+            // No identifier on the record is left, nor the people the notes name.
+            let record = s_record_identifiers(&server, &priya).await;
+            for id in record
+                .iter()
+                .map(String::as_str)
+                .chain(["Tom", "Hughes", "Avon Logistics"])
+            {
+                ensure!(!html.contains(id), "{id:?} was left in the released text");
+            }
+            Ok(())
+        },
+    )
     .await
     .unwrap();
 }
