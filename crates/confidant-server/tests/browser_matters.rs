@@ -532,8 +532,9 @@ async fn matter_journeys_in_chromium() {
             recipients.push(o.attr("value").await?.unwrap_or_default());
         }
         ensure!(
-            recipients.iter().any(|r| r == "emergency-services"),
-            "emergency services may be told: {recipients:?}"
+            recipients.iter().any(|r| r == "emergency-services")
+                && recipients.iter().any(|r| r == "gp"),
+            "WWDD: emergency services, and the GP, may be told: {recipients:?}"
         );
         for r in &recipients {
             s.goto(&format!("{base}/matters/{risk}/package")).await?;
