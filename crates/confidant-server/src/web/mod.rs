@@ -14,6 +14,7 @@ mod clients;
 mod home;
 mod matters;
 mod policy;
+mod records;
 
 use crate::session::{CurrentUser, OptionalUser};
 use crate::{AppError, AppState};
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::routes())
         .merge(matters::routes())
         .merge(policy::routes())
+        .merge(records::routes())
 }
 
 async fn stylesheet() -> Response {
