@@ -216,10 +216,14 @@ async fn records_journeys_in_chromium() {
             "a bad record number is refused next to its field"
         );
         s.fill("client_id", carol.as_str()).await?;
-        s.fill("wording", "I want everything you've got on me").await?;
+        s.fill("wording", "I want everything you've got on me")
+            .await?;
         s.submit("Record the request").await?;
         let text = s.text().await?;
-        ensure!(text.contains("days left"), "the tracker shows the days left");
+        ensure!(
+            text.contains("days left"),
+            "the tracker shows the days left"
+        );
         ensure!(s.path().await?.starts_with("/records/sars/"));
         s.screenshot("records-sar").await?;
         let sealed = fetch_response(s, &identity.to_public().to_string()).await?;
@@ -278,45 +282,53 @@ async fn records_journeys_in_chromium() {
     let sid = make_user(&server, "sid.manager", &[Role::ServiceManager])
         .await
         .unwrap();
-    journey(&driver, "complaint-holds-record", async |s: &mut Session| {
-        sign_in(s, &base, &sid).await?;
-        s.goto(&format!("{base}/records/complaints")).await?;
-        s.check_page().await?;
-        s.fill("client_id", carol.as_str()).await?;
-        s.select("route", "professional-body").await?;
-        s.fill("summary", "Unhappy that notes were shared").await?;
-        s.submit("Record the complaint and hold the record").await?;
-        ensure!(
-            s.text().await?.contains("names it"),
-            "a professional body must be named, next to the field"
-        );
-        s.fill("to", "RSPH").await?;
-        s.submit("Record the complaint and hold the record").await?;
-        ensure!(s.text().await?.contains("Legal hold"));
-        s.screenshot("records-complaints").await?;
-        let held = service.list_holds("test", &carol).await?;
-        ensure!(
-            held.iter().any(|h| h.reason == HoldReason::Complaint && h.released_at.is_none()),
-            "the complaint holds the record"
-        );
-        s.goto(&format!("{base}/clients/{carol}/records")).await?;
-        s.check_page().await?;
-        s.click("form[action*='/holds/'] button").await?;
-        s.check_page().await?;
-        ensure!(
-            s.text().await?.contains("closing the complaint"),
-            "a complaint's hold is released only by closing it"
-        );
-        s.goto(&format!("{base}/records/complaints")).await?;
-        s.click("input[name='note']").await?;
-        let note = s.client.find(Locator::Css("input[name='note']")).await?;
-        note.send_keys("Apology given and practice changed").await?;
-        s.submit("Close the complaint and release its hold").await?;
-        ensure!(s.text().await?.contains("Closed"));
-        let held = service.list_holds("test", &carol).await?;
-        ensure!(held.iter().all(|h| h.released_at.is_some()), "hold released");
-        Ok(())
-    })
+    journey(
+        &driver,
+        "complaint-holds-record",
+        async |s: &mut Session| {
+            sign_in(s, &base, &sid).await?;
+            s.goto(&format!("{base}/records/complaints")).await?;
+            s.check_page().await?;
+            s.fill("client_id", carol.as_str()).await?;
+            s.select("route", "professional-body").await?;
+            s.fill("summary", "Unhappy that notes were shared").await?;
+            s.submit("Record the complaint and hold the record").await?;
+            ensure!(
+                s.text().await?.contains("names it"),
+                "a professional body must be named, next to the field"
+            );
+            s.fill("to", "RSPH").await?;
+            s.submit("Record the complaint and hold the record").await?;
+            ensure!(s.text().await?.contains("Legal hold"));
+            s.screenshot("records-complaints").await?;
+            let held = service.list_holds("test", &carol).await?;
+            ensure!(
+                held.iter()
+                    .any(|h| h.reason == HoldReason::Complaint && h.released_at.is_none()),
+                "the complaint holds the record"
+            );
+            s.goto(&format!("{base}/clients/{carol}/records")).await?;
+            s.check_page().await?;
+            s.click("form[action*='/holds/'] button").await?;
+            s.check_page().await?;
+            ensure!(
+                s.text().await?.contains("closing the complaint"),
+                "a complaint's hold is released only by closing it"
+            );
+            s.goto(&format!("{base}/records/complaints")).await?;
+            s.click("input[name='note']").await?;
+            let note = s.client.find(Locator::Css("input[name='note']")).await?;
+            note.send_keys("Apology given and practice changed").await?;
+            s.submit("Close the complaint and release its hold").await?;
+            ensure!(s.text().await?.contains("Closed"));
+            let held = service.list_holds("test", &carol).await?;
+            ensure!(
+                held.iter().all(|h| h.released_at.is_some()),
+                "hold released"
+            );
+            Ok(())
+        },
+    )
     .await
     .unwrap();
     drop(server);
@@ -354,7 +366,9 @@ async fn records_journeys_in_chromium() {
     journey(&driver, "retention-skips-hold", async |s: &mut Session| {
         sign_in(s, &base, &rita).await?;
         ensure!(
-            s.text().await?.contains("Records falling due for destruction"),
+            s.text()
+                .await?
+                .contains("Records falling due for destruction"),
             "home shows what falls due"
         );
         s.goto(&format!("{base}/records/retention")).await?;
@@ -362,8 +376,14 @@ async fn records_journeys_in_chromium() {
         s.screenshot("records-retention").await?;
         s.submit("Destroy the records due today…").await?;
         let text = s.text().await?;
-        ensure!(text.contains(due.as_str()), "the confirmation names the record");
-        ensure!(text.contains(held.as_str()), "and the one kept under a hold");
+        ensure!(
+            text.contains(due.as_str()),
+            "the confirmation names the record"
+        );
+        ensure!(
+            text.contains(held.as_str()),
+            "and the one kept under a hold"
+        );
         s.submit("Destroy 1 records").await?;
         ensure!(
             s.text().await?.contains("Tick the box"),
@@ -374,7 +394,10 @@ async fn records_journeys_in_chromium() {
         let text = s.text().await?;
         ensure!(text.contains("1 records destroyed"));
         ensure!(text.contains("Destruction certificates"));
-        ensure!(text.contains(held.as_str()), "the held record is listed as skipped");
+        ensure!(
+            text.contains(held.as_str()),
+            "the held record is listed as skipped"
+        );
         s.screenshot("records-destroyed").await?;
         Ok(())
     })

@@ -79,7 +79,10 @@ async fn post_raw(h: &Harness, s: &Session, path: &str, body: Value) -> (StatusC
         .unwrap();
     let res = app(h.state.clone()).oneshot(req).await.unwrap();
     let st = res.status();
-    (st, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    (
+        st,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
 }
 
 fn not_allowed(r: (StatusCode, Value)) {
@@ -226,7 +229,12 @@ fn a_sar_is_answered_before_its_deadline_with_third_parties_redacted() {
         assert_eq!(notes.len(), 1);
         assert!(notes[0]["text"].as_str().unwrap().contains("shouted"));
         assert!(pkg["access_log"].as_array().is_some_and(|a| !a.is_empty()));
-        assert!(pkg["your_rights"].as_str().unwrap().contains("Information Commissioner"));
+        assert!(
+            pkg["your_rights"]
+                .as_str()
+                .unwrap()
+                .contains("Information Commissioner")
+        );
 
         let (_, v) = get(&h, &p.alice, &format!("/api/v1/sars/{sar}")).await;
         assert_eq!(v["outcome"], "responded");
@@ -245,8 +253,13 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
         let complaints = format!("/api/v1/clients/{c}/complaints");
         // Only the service manager records complaints.
         not_allowed(
-            post(&h, &p.alice, &complaints, json!({"route": "internal", "summary": "late"}))
-                .await,
+            post(
+                &h,
+                &p.alice,
+                &complaints,
+                json!({"route": "internal", "summary": "late"}),
+            )
+            .await,
         );
         bad(
             post(
@@ -302,12 +315,30 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
         let (st, r) = post(&h, &p.records, "/api/v1/retention/sweep", sweep).await;
         assert_eq!(st, StatusCode::OK, "{r}");
         assert_eq!(r["applied"], false);
-        assert!(r["held"].as_array().unwrap().iter().any(|x| x["client_id"] == c.as_str()));
-        assert!(!r["destroyed"].as_array().unwrap().iter().any(|x| x["client_id"] == c.as_str()));
+        assert!(
+            r["held"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["client_id"] == c.as_str())
+        );
+        assert!(
+            !r["destroyed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["client_id"] == c.as_str())
+        );
 
         let close = format!("{complaints}/{complaint}/close");
         bad(
-            post(&h, &p.manager, &close, json!({"outcome": "ignored", "note": "x"})).await,
+            post(
+                &h,
+                &p.manager,
+                &close,
+                json!({"outcome": "ignored", "note": "x"}),
+            )
+            .await,
             "outcome",
         );
         let (st, b) = post(
@@ -322,9 +353,20 @@ fn a_complaint_holds_the_record_until_it_is_closed() {
         assert!(!standing(&holds), "{holds}");
         let (st, all) = get(&h, &p.manager, "/api/v1/complaints").await;
         assert_eq!(st, StatusCode::OK);
-        assert_eq!(all[0]["outcome"].as_str().or(all[0]["closed"]["outcome"].as_str()), Some("resolved"));
+        assert_eq!(
+            all[0]["outcome"]
+                .as_str()
+                .or(all[0]["closed"]["outcome"].as_str()),
+            Some("resolved")
+        );
         bad(
-            post(&h, &p.manager, &close, json!({"outcome": "resolved", "note": "again"})).await,
+            post(
+                &h,
+                &p.manager,
+                &close,
+                json!({"outcome": "resolved", "note": "again"}),
+            )
+            .await,
             "already closed",
         );
     });
@@ -357,11 +399,29 @@ fn audit_search_finds_the_accesses_to_a_record_with_ids_only() {
         )
         .await;
         assert_eq!(st, StatusCode::OK);
-        assert!(rows.as_array().unwrap().iter().all(|r| r["who"] == p.alice_id.as_str()));
-        assert!(rows.as_array().unwrap().iter().any(|r| r["what"] == "client.create"));
-        bad(get(&h, &p.records, "/api/v1/audit/search").await, "exactly one");
+        assert!(
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["who"] == p.alice_id.as_str())
+        );
+        assert!(
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["what"] == "client.create")
+        );
         bad(
-            get(&h, &p.records, &format!("/api/v1/audit/search?record={c}&user=x")).await,
+            get(&h, &p.records, "/api/v1/audit/search").await,
+            "exactly one",
+        );
+        bad(
+            get(
+                &h,
+                &p.records,
+                &format!("/api/v1/audit/search?record={c}&user=x"),
+            )
+            .await,
             "exactly one",
         );
         // The search itself is on the record.
@@ -372,7 +432,12 @@ fn audit_search_finds_the_accesses_to_a_record_with_ids_only() {
         let log = format!("/api/v1/clients/{c}/access-log");
         let (st, rows) = get(&h, &p.records, &log).await;
         assert_eq!(st, StatusCode::OK);
-        assert!(rows.as_array().unwrap().iter().any(|r| r["what"] == "client.read"));
+        assert!(
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["what"] == "client.read")
+        );
         not_allowed(get(&h, &p.admin, &log).await);
         let (st, _) = get(&h, &p.alice, &format!("/api/v1/clients/{c}/disclosures")).await;
         assert_eq!(st, StatusCode::OK);
@@ -387,13 +452,30 @@ fn promises_and_policy_reviews_are_recorded_by_those_whose_job_it_is() {
         let missing = "/api/v1/limits-missing?policy=wwdd-coaching";
         let (st, m) = get(&h, &p.alice, missing).await;
         assert_eq!(st, StatusCode::OK);
-        assert!(m.as_array().unwrap().iter().any(|x| x["client_id"] == c.as_str()));
+        assert!(
+            m.as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["client_id"] == c.as_str())
+        );
         let given = format!("/api/v1/clients/{c}/limits-given");
         not_allowed(
-            post(&h, &p.records, &given, json!({"policy": "wwdd-coaching", "how": "written"})).await,
+            post(
+                &h,
+                &p.records,
+                &given,
+                json!({"policy": "wwdd-coaching", "how": "written"}),
+            )
+            .await,
         );
         bad(
-            post(&h, &p.alice, &given, json!({"policy": "wwdd-coaching", "how": "telepathy"})).await,
+            post(
+                &h,
+                &p.alice,
+                &given,
+                json!({"policy": "wwdd-coaching", "how": "telepathy"}),
+            )
+            .await,
             "in-person",
         );
         let (st, _) = post(
@@ -405,11 +487,22 @@ fn promises_and_policy_reviews_are_recorded_by_those_whose_job_it_is() {
         .await;
         assert_eq!(st, StatusCode::CREATED);
         let (_, m) = get(&h, &p.manager, missing).await;
-        assert!(!m.as_array().unwrap().iter().any(|x| x["client_id"] == c.as_str()));
+        assert!(
+            !m.as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["client_id"] == c.as_str())
+        );
 
         let agreements = format!("/api/v1/clients/{c}/agreements");
         bad(
-            post(&h, &p.alice, &agreements, json!({"parties": ["Carol"], "terms": "t"})).await,
+            post(
+                &h,
+                &p.alice,
+                &agreements,
+                json!({"parties": ["Carol"], "terms": "t"}),
+            )
+            .await,
             "two parties",
         );
         let (st, _) = post(
@@ -431,7 +524,13 @@ fn promises_and_policy_reviews_are_recorded_by_those_whose_job_it_is() {
         assert_eq!(st, StatusCode::OK);
         assert_eq!(r["status"]["overdue"], true);
         not_allowed(post(&h, &p.alice, reviews, json!({"approved_by": "Trustees"})).await);
-        let (st, _) = post(&h, &p.manager, reviews, json!({"approved_by": "The Trustees"})).await;
+        let (st, _) = post(
+            &h,
+            &p.manager,
+            reviews,
+            json!({"approved_by": "The Trustees"}),
+        )
+        .await;
         assert_eq!(st, StatusCode::CREATED);
         let (_, r) = get(&h, &p.alice, reviews).await;
         assert_eq!(r["status"]["overdue"], false);

@@ -393,9 +393,7 @@ impl Service {
             Ok(c) if &c == client => {}
             Ok(_) | Err(confidant_store::StoreError::UnknownRecord { .. }) => {
                 return Err(ServiceError::Store(
-                    confidant_store::StoreError::UnknownRecord {
-                        kind: "legal hold",
-                    },
+                    confidant_store::StoreError::UnknownRecord { kind: "legal hold" },
                 ));
             }
             Err(e) => return Err(e.into()),

@@ -72,10 +72,31 @@ pub fn router() -> Router<AppState> {
 /// The OpenAPI paths of this file, merged into the document.
 #[derive(OpenApi)]
 #[openapi(paths(
-    open_sar, list_sars, show_sar, sar_identity, sar_extend, sar_pause, sar_resume, sar_fee,
-    sar_fee_paid, sar_respond, sar_refuse, retention_sweep, destruction_certificates,
-    release_hold, complaints, open_complaint, close_complaint, promises, add_agreement,
-    limits_given, limits_missing, policy_reviews, add_policy_review, audit_search, access_log,
+    open_sar,
+    list_sars,
+    show_sar,
+    sar_identity,
+    sar_extend,
+    sar_pause,
+    sar_resume,
+    sar_fee,
+    sar_fee_paid,
+    sar_respond,
+    sar_refuse,
+    retention_sweep,
+    destruction_certificates,
+    release_hold,
+    complaints,
+    open_complaint,
+    close_complaint,
+    promises,
+    add_agreement,
+    limits_given,
+    limits_missing,
+    policy_reviews,
+    add_policy_review,
+    audit_search,
+    access_log,
     disclosures,
 ))]
 pub struct RecordsAdminDoc;
@@ -134,7 +155,6 @@ fn query<T>(
 fn created(id: impl ToString) -> (StatusCode, Json<Created>) {
     (StatusCode::CREATED, Json(Created { id: id.to_string() }))
 }
-
 
 // ------------------------------------------------------------ subject access
 
@@ -211,10 +231,7 @@ pub async fn open_sar(
         wording: b.wording,
         policy: b.policy,
     };
-    let id = state
-        .service()
-        .open_sar_as(user.principal(), &req)
-        .await?;
+    let id = state.service().open_sar_as(user.principal(), &req).await?;
     Ok(created(id))
 }
 

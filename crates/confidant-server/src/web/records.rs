@@ -152,7 +152,11 @@ fn sar_row(v: &SarView) -> SarRow {
         id: v.id.to_string(),
         client_id: v.client_id.to_string(),
         received: v.received.clone(),
-        due: v.clock.due.map(|d| d.to_string()).unwrap_or_else(|| "not started".into()),
+        due: v
+            .clock
+            .due
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "not started".into()),
         days_left: match (v.outcome.as_str(), v.clock.days_left) {
             ("open", Some(d)) if d < 0 => format!("{} days overdue", -d),
             ("open", Some(d)) => format!("{d} days left"),
@@ -236,7 +240,10 @@ async fn open_sar(
     let mut errors = FormErrors::default();
     let client = ClientId::from_str(form.client_id.trim());
     if client.is_err() {
-        errors.add("client_id", "Enter the client's record number (from their record page).");
+        errors.add(
+            "client_id",
+            "Enter the client's record number (from their record page).",
+        );
     }
     let received = match opt_date(&form.received) {
         Ok(d) => d,
@@ -435,8 +442,7 @@ async fn run_step(
                 ServiceError::Refused("Enter the fee in pounds, for example 10.00.".into()),
                 "fee-amount",
             ))?;
-            let grounds =
-                FeeGrounds::from_str(&f.grounds).map_err(|e| (e, "fee-grounds"))?;
+            let grounds = FeeGrounds::from_str(&f.grounds).map_err(|e| (e, "fee-grounds"))?;
             svc.sar_fee_as(who, id, on, pence, grounds, &f.note)
                 .await
                 .map_err(|e| (e, "fee-note"))?
@@ -491,7 +497,11 @@ fn pence(s: &str) -> Option<u64> {
     if p.is_empty() || f.len() > 2 || !p.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let f = if f.len() == 1 { format!("{f}0") } else { f.to_owned() };
+    let f = if f.len() == 1 {
+        format!("{f}0")
+    } else {
+        f.to_owned()
+    };
     p.parse::<u64>()
         .ok()?
         .checked_mul(100)?
@@ -601,9 +611,15 @@ async fn retention(
         by: by.map(|d| d.to_string()).unwrap_or_default(),
         policies: policies(&state),
         rows,
-        dry_destroy: dry.as_ref().map_or_else(Vec::new, |r| r.destroyed.iter().map(due_row).collect()),
-        dry_held: dry.as_ref().map_or_else(Vec::new, |r| r.held.iter().map(due_row).collect()),
-        dry_shared: dry.as_ref().map_or_else(Vec::new, |r| r.shared_notes.iter().map(due_row).collect()),
+        dry_destroy: dry
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.destroyed.iter().map(due_row).collect()),
+        dry_held: dry
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.held.iter().map(due_row).collect()),
+        dry_shared: dry
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.shared_notes.iter().map(due_row).collect()),
         errors,
     }))
 }
@@ -707,7 +723,11 @@ async fn retention_destroy(
         .filter(|s| !s.trim().is_empty())
         .map(|s| ClientId::from_str(s.trim()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| WebError(AppError::BadRequest("the list of records is damaged".into())))?;
+        .map_err(|_| {
+            WebError(AppError::BadRequest(
+                "the list of records is damaged".into(),
+            ))
+        })?;
     if only.is_empty() {
         return Ok(Redirect::to(&format!("/records/retention?policy={policy}")).into_response());
     }
@@ -724,6 +744,11 @@ async fn retention_destroy(
             return confirm_page(&state, &user, &policy, errors).await;
         }
     };
+    // What the sweep left because of a hold: the records still due today.
+    let after = state
+        .service()
+        .retention_sweep_as(user.0.principal(), &policy, None, &[], false)
+        .await?;
     let certificates = r
         .certificates
         .iter()
@@ -732,7 +757,7 @@ async fn retention_destroy(
     Ok(render(&DonePage {
         chrome: user.chrome(),
         destroyed: r.destroyed.iter().map(due_row).collect(),
-        held: r.held.iter().map(due_row).collect(),
+        held: after.held.iter().map(due_row).collect(),
         shared: r.shared_notes.iter().map(due_row).collect(),
         certificates,
     }))
@@ -791,7 +816,13 @@ async fn complaints_page(
 }
 
 async fn complaints(State(state): State<AppState>, user: PageUser) -> Result<Response, WebError> {
-    complaints_page(&state, &user, FormErrors::default(), ComplaintForm::default()).await
+    complaints_page(
+        &state,
+        &user,
+        FormErrors::default(),
+        ComplaintForm::default(),
+    )
+    .await
 }
 
 async fn open_complaint(
@@ -804,7 +835,10 @@ async fn open_complaint(
         return complaints_page(
             &state,
             &user,
-            one_error("client_id", "Enter the client's record number (from their record page)."),
+            one_error(
+                "client_id",
+                "Enter the client's record number (from their record page).",
+            ),
             form,
         )
         .await;
@@ -828,7 +862,14 @@ async fn open_complaint(
     let to = (!form.to.trim().is_empty()).then(|| form.to.clone());
     match state
         .service()
-        .open_complaint_as(user.0.principal(), &client, route, to, &form.summary, received)
+        .open_complaint_as(
+            user.0.principal(),
+            &client,
+            route,
+            to,
+            &form.summary,
+            received,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to("/records/complaints").into_response()),
@@ -950,7 +991,11 @@ async fn audit(
     Ok(render(&AuditPage {
         chrome: user.chrome(),
         csrf_token: user.csrf().to_owned(),
-        by: if q.by == "user" { "user".into() } else { "record".into() },
+        by: if q.by == "user" {
+            "user".into()
+        } else {
+            "record".into()
+        },
         id: q.id,
         rows,
         verified: None,
@@ -1046,7 +1091,13 @@ async fn policy(
     q: Result<Query<PolicyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, WebError> {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    policy_page(&state, &user, &chosen_policy(&state, &q.policy), FormErrors::default()).await
+    policy_page(
+        &state,
+        &user,
+        &chosen_policy(&state, &q.policy),
+        FormErrors::default(),
+    )
+    .await
 }
 
 async fn policy_review(
@@ -1132,23 +1183,22 @@ async fn client_page(
             )
         })
         .collect();
-    let complaints = promises
-        .complaints
-        .iter()
-        .map(|c| {
-            format!(
-                "Received {}: {}{}",
-                c.complaint.received_on,
-                c.complaint.summary,
-                c.closed
-                    .as_ref()
-                    .map_or(" (open; the record is held)".to_owned(), |x| format!(
-                        " (closed {}: {:?})",
-                        x.closed_on, x.outcome
-                    ))
-            )
-        })
-        .collect();
+    let complaints =
+        promises
+            .complaints
+            .iter()
+            .map(|c| {
+                format!(
+                    "Received {}: {}{}",
+                    c.complaint.received_on,
+                    c.complaint.summary,
+                    c.closed.as_ref().map_or(
+                        " (open; the record is held)".to_owned(),
+                        |x| format!(" (closed {}: {:?})", x.closed_on, x.outcome)
+                    )
+                )
+            })
+            .collect();
     let holds = match svc.holds_as(who, client).await {
         Ok(h) => Some(
             h.iter()
@@ -1240,13 +1290,24 @@ async fn limits_given(
     let how = match confidant_service::promises::HowGiven::from_str(&form.how) {
         Ok(h) => h,
         Err(_) => {
-            return client_page(&state, &user, &id, one_error("how", "Choose how it was given."))
-                .await;
+            return client_page(
+                &state,
+                &user,
+                &id,
+                one_error("how", "Choose how it was given."),
+            )
+            .await;
         }
     };
     match state
         .service()
-        .record_limits_given_as(user.0.principal(), &id, &chosen_policy(&state, &form.policy), how, None)
+        .record_limits_given_as(
+            user.0.principal(),
+            &id,
+            &chosen_policy(&state, &form.policy),
+            how,
+            None,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/clients/{id}/records")).into_response()),
