@@ -111,13 +111,23 @@ fn a_closing_whose_release_fails_is_not_recorded() {
                     .is_err()
             );
             let v = svc.promises(A, &c).await.unwrap();
-            assert!(v.complaints[0].closed.is_none(), "the closing was rolled back");
+            assert!(
+                v.complaints[0].closed.is_none(),
+                "the closing was rolled back"
+            );
 
             // The service closes it (the hold no longer stands, so only the
             // closing is written), once.
-            svc.close_complaint(A, &c, &complaint, ComplaintOutcome::Resolved, "apology", None)
-                .await
-                .unwrap();
+            svc.close_complaint(
+                A,
+                &c,
+                &complaint,
+                ComplaintOutcome::Resolved,
+                "apology",
+                None,
+            )
+            .await
+            .unwrap();
             let v = svc.promises(A, &c).await.unwrap();
             assert!(v.complaints[0].closed.is_some());
             assert!(
