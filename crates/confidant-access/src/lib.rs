@@ -111,6 +111,9 @@ vocabulary! {
         ManagePolicy => "manage-policy",
         ViewPolicy => "view-policy",
         ManageComplaints => "manage-complaints",
+        ManageSar => "manage-sar",
+        ViewPromises => "view-promises",
+        RecordPromise => "record-promise",
     }
 }
 

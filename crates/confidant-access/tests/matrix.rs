@@ -47,6 +47,7 @@ fn is_clinical_content(op: Operation) -> bool {
             | BuildPackage
             | DeliverPackage
             | RespondSar
+            | RecordPromise
             | ViewEscalatedMatter
             | RecordEscalationDecision
     )
@@ -108,12 +109,16 @@ fn expected(role: Role, op: Operation, rel: Relation) -> bool {
             // IAPT: "a programme lead sees programme members' progress and
             // not their personal material"
             Role::ProgrammeLead => rel == LeadsProgramme && op == ViewProgress,
-            // "the records manager runs retention and sees no note text"
+            // "the records manager runs retention and sees no note text":
+            // the SAR's dates and steps and the promises record, yes;
+            // building the response (which reads the notes), no.
             Role::RecordsManager => matches!(
                 op,
                 ViewDisclosures
                     | ViewAccessLog
                     | TrackSar
+                    | ManageSar
+                    | ViewPromises
                     | ViewRetention
                     | PlaceHold
                     | ReleaseHold
@@ -124,6 +129,8 @@ fn expected(role: Role, op: Operation, rel: Relation) -> bool {
             Role::ServiceManager => matches!(
                 op,
                 TrackSar
+                    | ManageSar
+                    | ViewPromises
                     | ViewRetention
                     | ViewDisclosures
                     | ViewAccessLog

@@ -132,6 +132,8 @@ actions! {
     PolicyReview => "policy.review",
     /// The recorded policy reviews were read.
     PolicyReviewRead => "policy_review.read",
+    /// The audit log was searched by record or by user.
+    AuditSearch => "audit.search",
 }
 
 impl fmt::Display for Action {

@@ -23,6 +23,7 @@
 pub mod accounts;
 pub mod authorised;
 pub mod authorised_matters;
+pub mod authorised_records;
 pub mod caseload;
 pub mod demo;
 pub mod health;
@@ -93,7 +94,12 @@ pub struct Service {
     calendar: confidant_core::calendar::ServiceCalendar,
     accounts: accounts::AccountSettings,
     access: Option<std::sync::Arc<confidant_access::AccessPolicy>>,
+    records_policy: String,
 }
+
+/// The policy the records pages work under unless the service sets one:
+/// the UK-law baseline, whose retention periods are labelled as defaults.
+pub const DEFAULT_RECORDS_POLICY: &str = "uk-law";
 
 impl Service {
     /// The service in the default calendar (Europe/London, no holidays).
@@ -103,7 +109,22 @@ impl Service {
             calendar: confidant_core::calendar::ServiceCalendar::default(),
             accounts: accounts::AccountSettings::default(),
             access: None,
+            records_policy: DEFAULT_RECORDS_POLICY.to_owned(),
         }
+    }
+
+    /// The same service with `spec` (a built-in policy name or a policy
+    /// file) as the policy its records pages (retention, reviews, the
+    /// limits statement) work under by default.
+    pub fn with_records_policy(mut self, spec: impl Into<String>) -> Service {
+        self.records_policy = spec.into();
+        self
+    }
+
+    /// The service's own policy for its records (see
+    /// [`Service::with_records_policy`]).
+    pub fn records_policy(&self) -> &str {
+        &self.records_policy
     }
 
     /// The same service working in `calendar` (its time zone and

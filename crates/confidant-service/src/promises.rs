@@ -12,8 +12,9 @@
 //!   staff/supervisors"): parties and terms, shown on the member's record.
 //! - **Complaints** (WWDD: the Directors first, or the RSPH and INLPTA;
 //!   CSRP 4): a complaint with its route and, at closing, its outcome.
-//!   Opening one places a legal hold through the store's hold operations;
-//!   closing it records the outcome and then releases that hold.
+//!   Opening one places a legal hold and records the complaint in one store
+//!   transaction; closing it records the outcome and releases that hold in
+//!   one transaction too.
 //! - **Policy reviews** (Handcrafted: "reviewed as required and at least
 //!   annually ... and authorised by the Trustees"): who approved it and the
 //!   SHA-256 of the exact policy text; `policy check` reads the last one.
@@ -24,7 +25,7 @@
 use crate::{Result, Service, ServiceError, load_policy, non_empty, refuse, sha256_hex};
 use confidant_core::calendar;
 use confidant_core::ids::{CaseId, ClientId, HoldId, PromiseId, ReviewId};
-use confidant_core::record::{CivilDate, HoldReason, Timestamp};
+use confidant_core::record::{CivilDate, Timestamp};
 use confidant_store::{NewPromise, NewReview, PromiseKind, StoreError, StoredPromise};
 use serde::{Deserialize, Serialize};
 
@@ -368,9 +369,9 @@ impl Service {
     }
 
     /// Opens a complaint and places a legal hold on the client's record
-    /// (so nothing is destroyed while it runs). The hold is placed first,
-    /// through the store's own hold operation; if recording the complaint
-    /// then fails, the hold stands (fail safe) and the error says so.
+    /// (so nothing is destroyed while it runs): the hold and the complaint
+    /// naming it are written in one store transaction, so a crash leaves
+    /// both or neither.
     pub async fn open_complaint(
         &self,
         actor: &str,
@@ -397,41 +398,31 @@ impl Service {
         self.not_future(on, "--received")?;
         // The client must exist before anything is written.
         self.store().get_client(actor, client).await?;
-        let hold = self
-            .store()
-            .place_hold(actor, client, HoldReason::Complaint)
-            .await?;
+        // The store places the hold and fills in its id (`hold_id`) in the
+        // same transaction as the complaint.
         let b = ComplaintBody {
             route,
             to,
             summary: summary.trim().to_owned(),
             received_on: on.to_string(),
-            hold_id: hold.clone(),
+            hold_id: HoldId::from_bytes([0; 16]),
         };
-        let id = self
+        Ok(self
             .store()
-            .add_promise(
+            .open_complaint(
                 actor,
                 &NewPromise {
                     client_id: client.clone(),
                     kind: PromiseKind::ComplaintOpened,
-                    ref_id: Some(hold.to_string()),
+                    ref_id: None,
                     body: body(&b)?,
                 },
             )
-            .await
-            .map_err(|e| {
-                ServiceError::Refused(format!(
-                    "the legal hold {hold} was placed but the complaint could not be recorded \
-                     ({e}); the hold stands: record the complaint again, or release the hold"
-                ))
-            })?;
-        Ok((id, hold))
+            .await?)
     }
 
-    /// Closes a complaint with its outcome, then releases the hold it
-    /// placed. The closing is recorded first: if the release then fails,
-    /// the record stays held, and closing again completes the release.
+    /// Closes a complaint with its outcome and releases the hold it
+    /// placed, in one store transaction (both or neither).
     pub async fn close_complaint(
         &self,
         actor: &str,
@@ -459,7 +450,9 @@ impl Service {
             .any(|h| h.id == hold && h.released_at.is_none());
         if c.closed.is_some() {
             if standing {
-                // A close that was interrupted after its record: finish it.
+                // A complaint closed by an earlier version (closing then
+                // releasing in two transactions) and interrupted between
+                // them: finish the release.
                 self.store().release_hold(actor, &hold).await?;
                 return Ok(());
             }
@@ -476,7 +469,7 @@ impl Service {
             hold_id: hold.clone(),
         };
         self.store()
-            .add_promise(
+            .close_complaint(
                 actor,
                 &NewPromise {
                     client_id: client.clone(),
@@ -484,11 +477,9 @@ impl Service {
                     ref_id: Some(complaint.to_string()),
                     body: body(&b)?,
                 },
+                standing.then_some(&hold),
             )
             .await?;
-        if standing {
-            self.store().release_hold(actor, &hold).await?;
-        }
         Ok(())
     }
 

@@ -843,6 +843,12 @@ impl Service {
     pub async fn respond_sar(&self, actor: &str, id: &MatterId, r: &Respond) -> Result<PathBuf> {
         let st = self.sar_state(actor, id).await?;
         st.open()?;
+        if st.fee_pending {
+            return refuse(
+                "a fee asked on this request is not yet paid: the response waits until it is \
+                 (record the payment with `sar fee-paid`); nothing was written",
+            );
+        }
         st.clock.check_can_respond().map_err(clock_err)?;
         let on = self.today_or(r.on)?;
         if let Some(started) = st.clock.started()

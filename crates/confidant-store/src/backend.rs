@@ -101,7 +101,7 @@ mod retention_api;
 macro_rules! promise_ops {
     ($name:ident, $ops:ident, $db:ty) => {
         pub(crate) mod $name {
-            use super::$ops::{lock_chain, write_entries};
+            use super::$ops::{lock_chain, place_hold_tx, release_hold_tx, write_entries};
             use super::*;
             use crate::promise_model::*;
             use confidant_core::ids::{PromiseId, ReviewId};

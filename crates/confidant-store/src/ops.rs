@@ -1103,14 +1103,29 @@ pub(crate) async fn place_hold(
     client: &ClientId,
     reason: HoldReason,
 ) -> Result<HoldId> {
-    let id = HoldId::from_bytes(new_id_bytes());
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    if !client_exists(&mut tx, client).await? {
+    let (id, entry) = place_hold_tx(&mut tx, keys, actor, client, reason).await?;
+    write_entries(&mut tx, keys, &mut chain, vec![entry]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Places a hold inside the caller's transaction (the chain already
+/// locked); returns its id and the audit entry for the caller to write.
+pub(crate) async fn place_hold_tx(
+    tx: &mut Conn,
+    keys: &Keys,
+    actor: &str,
+    client: &ClientId,
+    reason: HoldReason,
+) -> Result<(HoldId, EntryDraft)> {
+    let id = HoldId::from_bytes(new_id_bytes());
+    if !client_exists(&mut *tx, client).await? {
         return Err(StoreError::UnknownClient);
     }
-    let key = client_key(&mut tx, keys, client).await?;
-    begin_write(&mut tx, keys, &[client.as_str()]).await?;
+    let key = client_key(&mut *tx, keys, client).await?;
+    begin_write(&mut *tx, keys, &[client.as_str()]).await?;
     let meta = hold_meta(reason.as_str(), now_micros(), actor, None);
     // The plaintext columns of schema 4 stay blank: everything is in meta_ct.
     query(
@@ -1122,21 +1137,27 @@ pub(crate) async fn place_hold(
     .bind(seal_meta(&key, "legal_holds", id.as_str(), client.as_str(), &meta))
     .execute(&mut *tx)
     .await?;
-    remac(&mut tx, keys, "legal_holds", id.as_str()).await?;
-    end_write(&mut tx, keys, &[client.as_str()]).await?;
-    let drafts = vec![draft(
+    remac(&mut *tx, keys, "legal_holds", id.as_str()).await?;
+    end_write(&mut *tx, keys, &[client.as_str()]).await?;
+    let entry = draft(
         actor,
         Action::LegalHoldSet,
         vec![id.to_string(), client.to_string()],
-    )];
-    write_entries(&mut tx, keys, &mut chain, drafts).await?;
-    tx.commit().await?;
-    Ok(id)
+    );
+    Ok((id, entry))
 }
 
 pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &HoldId) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
+    let entry = release_hold_tx(&mut tx, keys, actor, id).await?;
+    commit_with_entry(tx, keys, &mut chain, entry).await?;
+    Ok(())
+}
+
+/// Releases a standing hold inside the caller's transaction (the chain
+/// already locked); returns the audit entry for the caller to write.
+pub(crate) async fn release_hold_tx(tx: &mut Conn, keys: &Keys, actor: &str, id: &HoldId) -> Result<EntryDraft> {
     let standing = || StoreError::UnknownRecord {
         kind: "standing legal hold",
     };
@@ -1150,13 +1171,13 @@ pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &Hol
         table: "legal_holds",
         row: id.to_string(),
     })?;
-    let key = client_key(&mut tx, keys, &client).await?;
+    let key = client_key(&mut *tx, keys, &client).await?;
     let hold = hold_from_row(keys, &key, &client, &row)?;
     drop(row);
     if hold.released_at.is_some() {
         return Err(standing());
     }
-    begin_write(&mut tx, keys, &[client.as_str()]).await?;
+    begin_write(&mut *tx, keys, &[client.as_str()]).await?;
     let meta = hold_meta(
         hold.reason.as_str(),
         hold.placed_at.unix_micros(),
@@ -1168,16 +1189,9 @@ pub(crate) async fn release_hold(pool: &Pool, keys: &Keys, actor: &str, id: &Hol
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-    remac(&mut tx, keys, "legal_holds", id.as_str()).await?;
-    end_write(&mut tx, keys, &[client.as_str()]).await?;
-    commit_with_entry(
-        tx,
-        keys,
-        &mut chain,
-        draft(actor, Action::LegalHoldRelease, vec![id.to_string()]),
-    )
-    .await?;
-    Ok(())
+    remac(&mut *tx, keys, "legal_holds", id.as_str()).await?;
+    end_write(&mut *tx, keys, &[client.as_str()]).await?;
+    Ok(draft(actor, Action::LegalHoldRelease, vec![id.to_string()]))
 }
 
 /// A client's legal holds, each row checked and opened, and the client's

@@ -55,13 +55,27 @@ pub(crate) async fn add_promise(
     actor: &str,
     new: &NewPromise,
 ) -> Result<PromiseId> {
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let (id, entry) = insert_promise(&mut tx, keys, actor, new).await?;
+    write_entries(&mut tx, keys, &mut chain, vec![entry]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts a promise inside the caller's transaction (the chain locked);
+/// returns its id and the audit entry for the caller to write.
+async fn insert_promise(
+    tx: &mut Conn,
+    keys: &Keys,
+    actor: &str,
+    new: &NewPromise,
+) -> Result<(PromiseId, EntryDraft)> {
     let body = serde_json::to_vec(&new.body).map_err(|_| StoreError::Corrupt {
         what: "promise body does not serialise",
     })?;
     let id = PromiseId::from_bytes(new_id_bytes());
-    let mut tx = pool.begin().await?;
-    let mut chain = lock_chain(&mut tx, keys).await?;
-    let key = promise_client_key(&mut tx, keys, &new.client_id).await?;
+    let key = promise_client_key(&mut *tx, keys, &new.client_id).await?;
     if new.kind == PromiseKind::ComplaintClosed {
         let done = query("SELECT 1 AS one FROM promises WHERE kind = 'complaint-closed' AND ref_id = $1")
             .bind(new.ref_id.as_deref().unwrap_or(""))
@@ -92,7 +106,67 @@ pub(crate) async fn add_promise(
     .execute(&mut *tx)
     .await?;
     let ids = vec![id.to_string(), new.client_id.to_string()];
-    write_entries(&mut tx, keys, &mut chain, vec![draft(actor, Action::PromiseRecord, ids)]).await?;
+    Ok((id, draft(actor, Action::PromiseRecord, ids)))
+}
+
+/// Places a complaint hold on the client and records the complaint whose
+/// body names it, in one transaction: both or neither. The hold's id is
+/// put in the body's `hold_id` and in `ref_id`.
+pub(crate) async fn open_complaint(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    new: &NewPromise,
+) -> Result<(PromiseId, HoldId)> {
+    if new.kind != PromiseKind::ComplaintOpened {
+        return Err(StoreError::Corrupt {
+            what: "open_complaint records only a complaint",
+        });
+    }
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let (hold, hold_entry) =
+        place_hold_tx(&mut tx, keys, actor, &new.client_id, HoldReason::Complaint).await?;
+    let mut with_hold = new.clone();
+    with_hold.ref_id = Some(hold.to_string());
+    match with_hold.body.as_object_mut() {
+        Some(map) => {
+            map.insert("hold_id".into(), serde_json::Value::String(hold.to_string()));
+        }
+        None => {
+            return Err(StoreError::Corrupt {
+                what: "a complaint body is not an object",
+            });
+        }
+    }
+    let (id, entry) = insert_promise(&mut tx, keys, actor, &with_hold).await?;
+    write_entries(&mut tx, keys, &mut chain, vec![hold_entry, entry]).await?;
+    tx.commit().await?;
+    Ok((id, hold))
+}
+
+/// Records a complaint's closing and releases its hold (when it still
+/// stands), in one transaction: both or neither.
+pub(crate) async fn close_complaint(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    new: &NewPromise,
+    hold: Option<&HoldId>,
+) -> Result<PromiseId> {
+    if new.kind != PromiseKind::ComplaintClosed {
+        return Err(StoreError::Corrupt {
+            what: "close_complaint records only a complaint's closing",
+        });
+    }
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let (id, entry) = insert_promise(&mut tx, keys, actor, new).await?;
+    let mut entries = vec![entry];
+    if let Some(h) = hold {
+        entries.push(release_hold_tx(&mut tx, keys, actor, h).await?);
+    }
+    write_entries(&mut tx, keys, &mut chain, entries).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -5,6 +5,7 @@
 
 pub mod matters;
 pub mod records;
+pub mod records_admin;
 pub mod session;
 
 use crate::AppError;
@@ -108,5 +109,7 @@ pub struct ApiDoc;
 
 /// The OpenAPI document (no authentication: it describes, it holds no data).
 pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(records_admin::RecordsAdminDoc::openapi());
+    axum::Json(doc)
 }

@@ -23,15 +23,21 @@ pub(super) fn routes() -> Router<AppState> {
 struct HomePage {
     chrome: Chrome,
     home: Home,
+    records: confidant_service::authorised_records::RecordsHome,
     csrf_token: String,
 }
 
 async fn home(State(state): State<AppState>, user: PageUser) -> Result<Response, WebError> {
     let home = state.service().home(user.0.principal()).await?;
+    let records = state
+        .service()
+        .records_home(user.0.principal(), state.service().records_policy())
+        .await?;
     Ok(render(&HomePage {
         chrome: user.chrome(),
         csrf_token: user.csrf().to_owned(),
         home,
+        records,
     }))
 }
 

@@ -15,6 +15,7 @@ mod home;
 mod matters;
 mod packages;
 mod policy;
+mod records;
 
 use crate::session::{CurrentUser, OptionalUser};
 use crate::{AppError, AppState};
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(matters::routes())
         .merge(packages::routes())
         .merge(policy::routes())
+        .merge(records::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -83,6 +83,12 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Result<Server> {
+        Server::start_with(|s| s).await
+    }
+
+    /// A server whose service `configure` adjusts first (a records policy,
+    /// a calendar).
+    pub async fn start_with(configure: impl FnOnce(Service) -> Service) -> Result<Server> {
         let dir = tempfile::tempdir()?;
         let cfg = StoreConfig::new(dir.path().join("data"), None);
         let store = Store::init_with_key(&cfg, MasterKey::generate(), "test").await?;
@@ -94,7 +100,7 @@ impl Server {
             https: true,
             ..ServerConfig::default()
         };
-        let state = AppState::new(Service::new(store), config);
+        let state = AppState::new(configure(Service::new(store)), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://localhost:{}", listener.local_addr()?.port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -4,7 +4,7 @@
 use super::{Db, Store, pg_promises, sqlite_promises};
 use crate::error::Result;
 use crate::promise_model::{LimitsGivenRow, NewPromise, NewReview, StoredPromise, StoredReview};
-use confidant_core::ids::{ClientId, PromiseId, ReviewId};
+use confidant_core::ids::{ClientId, HoldId, PromiseId, ReviewId};
 
 macro_rules! dispatch_promises {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {{
@@ -24,6 +24,28 @@ impl Store {
     /// client's data key (audited `promise.record`).
     pub async fn add_promise(&self, actor: &str, new: &NewPromise) -> Result<PromiseId> {
         dispatch_promises!(self.add_promise(actor, new))
+    }
+
+    /// Places a complaint hold and records the complaint naming it (its
+    /// body's `hold_id`), in one transaction: a crash leaves both or
+    /// neither. Returns the complaint's and the hold's ids.
+    pub async fn open_complaint(
+        &self,
+        actor: &str,
+        new: &NewPromise,
+    ) -> Result<(PromiseId, HoldId)> {
+        dispatch_promises!(self.open_complaint(actor, new))
+    }
+
+    /// Records a complaint's closing and releases `hold` (if given), in one
+    /// transaction.
+    pub async fn close_complaint(
+        &self,
+        actor: &str,
+        new: &NewPromise,
+        hold: Option<&HoldId>,
+    ) -> Result<PromiseId> {
+        dispatch_promises!(self.close_complaint(actor, new, hold))
     }
 
     /// The client's recorded promises, oldest first (audited).

@@ -34,4 +34,27 @@ impl Store {
             .await?;
         Ok(out)
     }
+
+    /// Audit search: the newest `limit` entries naming the record `id`
+    /// (`by_record`) or written by the user `id` (otherwise), oldest first.
+    /// Ids, times and actions only. The search is itself audited
+    /// (`audit.search`, naming the id searched for).
+    pub async fn audit_search(
+        &self,
+        actor: &str,
+        id: &str,
+        by_record: bool,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>> {
+        let limit = i64::from(limit);
+        let out = match (&self.db, by_record) {
+            (Db::Sqlite(p), true) => sqlite_retention::audit_by_record(p, id, limit).await?,
+            (Db::Sqlite(p), false) => sqlite_retention::audit_by_actor(p, id, limit).await?,
+            (Db::Postgres(p), true) => pg_retention::audit_by_record(p, id, limit).await?,
+            (Db::Postgres(p), false) => pg_retention::audit_by_actor(p, id, limit).await?,
+        };
+        self.record_event(actor, Action::AuditSearch, vec![id.to_string()])
+            .await?;
+        Ok(out)
+    }
 }
