@@ -28,6 +28,7 @@ mod integrity;
 mod keys;
 mod matter_model;
 mod promise_model;
+mod read_group;
 mod retention_model;
 
 pub use account_model::{
