@@ -78,7 +78,15 @@ LUA
 echo "== reference: GET /healthz (same server, no authentication, no store), $conns connections, ${secs}s"
 wrk -t2 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/healthz" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|requests in"
 echo "== $backend: audited record views (GET /api/v1/clients/{id}), $conns connections, ${secs}s"
+# CONFIDANT_BENCH_PERF=FILE: also sample the server with `perf record -g`
+# during the view run (then `perf report -i FILE --no-children`).
+perf_pid=""
+if [ -n "${CONFIDANT_BENCH_PERF:-}" ]; then
+  perf record -q -F 499 -g -o "$CONFIDANT_BENCH_PERF" -p "$server_pid" -- sleep "$secs" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/view.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|requests in"
+[ -n "$perf_pid" ] && wait "$perf_pid" || true
 echo "== $backend: durable note writes (POST /api/v1/clients/{id}/notes), $conns connections, ${secs}s"
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/write.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|requests in"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

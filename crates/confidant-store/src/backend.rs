@@ -238,6 +238,8 @@ pub struct Store {
     published: std::sync::atomic::AtomicU64,
     /// The last witness failure, for the caller to report.
     witness_error: std::sync::Mutex<Option<String>>,
+    /// Group commit of read audit entries (`read_group.rs`).
+    reads: crate::read_group::ReadGroup,
 }
 
 impl std::fmt::Debug for Store {
@@ -277,6 +279,22 @@ macro_rules! dispatch {
 /// Reruns of an operation whose transaction met a KEK generation changed by
 /// a concurrent destruction.
 const KEY_GENERATION_RETRIES: usize = 8;
+
+/// A read-only step (no audit entry of its own; see `commit_read`), rerun
+/// like `dispatch!` when a concurrent destruction changed the key
+/// generation.
+macro_rules! dispatch_read {
+    ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {{
+        let mut out = dispatch_once!($self.$f($($arg),*));
+        for _ in 0..KEY_GENERATION_RETRIES {
+            if !matches!(out, Err(StoreError::KeyGenerationChanged)) {
+                break;
+            }
+            out = dispatch_once!($self.$f($($arg),*));
+        }
+        out
+    }};
+}
 
 macro_rules! dispatch_once {
     ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {
@@ -515,6 +533,7 @@ impl Store {
                 .map(|p| Box::new(FileWitness::new(p)) as Box<dyn HeadWitness>),
             published: std::sync::atomic::AtomicU64::new(0),
             witness_error: std::sync::Mutex::new(None),
+            reads: crate::read_group::ReadGroup::default(),
         }
     }
 
@@ -821,8 +840,18 @@ impl Store {
         dispatch!(self.add_client(actor, client))
     }
 
+    /// Registers several clients in one transaction and one durable commit
+    /// (a bulk import; each gets its own `client.create` entry). All or
+    /// nothing: any invalid client refuses the whole batch.
+    pub async fn add_clients(&self, actor: &str, clients: &[NewClient]) -> Result<Vec<ClientId>> {
+        dispatch!(self.add_clients(actor, clients))
+    }
+
     pub async fn get_client(&self, actor: &str, id: &ClientId) -> Result<Client> {
-        dispatch!(self.get_client(actor, id))
+        let client = dispatch_read!(self.read_client(id))?;
+        self.commit_read(vec![draft(actor, Action::ClientRead, vec![id.to_string()])])
+            .await?;
+        Ok(client)
     }
 
     pub async fn set_client_flags(
@@ -903,7 +932,9 @@ impl Store {
     }
 
     pub async fn list_notes(&self, actor: &str, client: &ClientId) -> Result<Vec<Note>> {
-        dispatch!(self.list_notes(actor, client))
+        let (notes, drafts) = dispatch_read!(self.read_notes(actor, client))?;
+        self.commit_read(drafts).await?;
+        Ok(notes)
     }
 
     pub async fn count_notes(&self, client: &ClientId) -> Result<u64> {
@@ -918,7 +949,9 @@ impl Store {
     }
 
     pub async fn list_consents(&self, actor: &str, client: &ClientId) -> Result<Vec<Consent>> {
-        dispatch!(self.list_consents(actor, client))
+        let (consents, drafts) = dispatch_read!(self.read_consents(actor, client))?;
+        self.commit_read(drafts).await?;
+        Ok(consents)
     }
 
     pub async fn withdraw_consent(&self, actor: &str, id: &ConsentId, at: Timestamp) -> Result<()> {
@@ -1107,6 +1140,16 @@ impl Store {
 
     /// Appends audit entries for events outside the store (decisions,
     /// exports) in one durable transaction.
+    /// Commits a read's audit entries durably, in one transaction with the
+    /// entries of every other read waiting at the moment (`read_group.rs`);
+    /// the caller returns the plaintext only after this succeeds.
+    async fn commit_read(&self, drafts: Vec<EntryDraft>) -> Result<()> {
+        self.load_witness_anchor()?;
+        self.reads
+            .commit(drafts, |batch| self.append_audit(batch))
+            .await
+    }
+
     pub async fn append_audit(&self, drafts: Vec<EntryDraft>) -> Result<u64> {
         // As `dispatch!`, with the drafts cloned only for the rare retry.
         let mut out = dispatch_once!(self.append_audit(drafts.clone()));

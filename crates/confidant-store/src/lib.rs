@@ -11,9 +11,11 @@
 //!   NHS number, note text or other free text: each is sealed with AES-256-GCM
 //!   under the owning client's data key, with associated data naming the
 //!   table, column, row and client;
-//! - every read, write and destruction appends audit entries (ids, action,
-//!   actor, time; never content) in the same transaction as the change, and
-//!   re-signs the audit checkpoint in that transaction;
+//! - every write and destruction appends audit entries (ids, action, actor,
+//!   time; never content) in the same transaction as the change, and
+//!   re-signs the audit checkpoint in that transaction; a read returns its
+//!   plaintext only after its entries are durably committed (group commit,
+//!   `read_group.rs`);
 //! - destruction deletes the client's wrapped data key before their rows, in
 //!   one transaction, and refuses while a legal hold stands;
 //! - errors never contain identifiers or text.
@@ -28,6 +30,7 @@ mod integrity;
 mod keys;
 mod matter_model;
 mod promise_model;
+mod read_group;
 mod retention_model;
 
 pub use account_model::{

@@ -317,11 +317,45 @@ pub(crate) async fn add_client(
     actor: &str,
     c: &NewClient,
 ) -> Result<ClientId> {
-    let sealed = SealedClient::seal(keys, c)?;
+    let mut ids = add_clients(pool, keys, actor, std::slice::from_ref(c)).await?;
+    ids.pop().ok_or(StoreError::Corrupt {
+        what: "a client id was not returned",
+    })
+}
+
+/// Registers several clients in one transaction (one `client.create`
+/// entry each, one commit): a bulk import, or a benchmark's set-up.
+pub(crate) async fn add_clients(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    new: &[NewClient],
+) -> Result<Vec<ClientId>> {
+    let sealed: Vec<SealedClient> = new
+        .iter()
+        .map(|c| SealedClient::seal(keys, c))
+        .collect::<Result<_>>()?;
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    ensure_current_wrap(keys, &sealed.wrapped_key)?;
-    begin_write(&mut tx, keys, &[sealed.id.as_str()]).await?;
+    for s in &sealed {
+        ensure_current_wrap(keys, &s.wrapped_key)?;
+    }
+    let refs: Vec<&str> = sealed.iter().map(|s| s.id.as_str()).collect();
+    begin_write(&mut tx, keys, &refs).await?;
+    for s in &sealed {
+        insert_client(&mut tx, keys, s).await?;
+    }
+    end_write(&mut tx, keys, &refs).await?;
+    let drafts = sealed
+        .iter()
+        .map(|s| draft(actor, Action::ClientCreate, vec![s.id.to_string()]))
+        .collect();
+    write_entries(&mut tx, keys, &mut chain, drafts).await?;
+    tx.commit().await?;
+    Ok(sealed.into_iter().map(|s| s.id).collect())
+}
+
+async fn insert_client(tx: &mut Conn, keys: &Keys, sealed: &SealedClient) -> Result<()> {
     query("INSERT INTO data_keys (owner_id, wrapped, created_at) VALUES ($1, $2, $3)")
         .bind(sealed.id.as_str())
         .bind(sealed.wrapped_key.clone())
@@ -344,7 +378,7 @@ pub(crate) async fn add_client(
     .bind(sealed.meta.clone())
     .execute(&mut *tx)
     .await?;
-    remac(&mut tx, keys, "clients", sealed.id.as_str()).await?;
+    remac(&mut *tx, keys, "clients", sealed.id.as_str()).await?;
     for (kind, digest) in &sealed.index {
         query("INSERT INTO client_index (kind, digest, client_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(*kind)
@@ -353,25 +387,41 @@ pub(crate) async fn add_client(
             .execute(&mut *tx)
             .await?;
     }
-    end_write(&mut tx, keys, &[sealed.id.as_str()]).await?;
-    let drafts = vec![draft(
-        actor,
-        Action::ClientCreate,
-        vec![sealed.id.to_string()],
-    )];
-    write_entries(&mut tx, keys, &mut chain, drafts).await?;
-    tx.commit().await?;
-    Ok(sealed.id)
+    Ok(())
 }
 
-pub(crate) async fn get_client(
-    pool: &Pool,
-    keys: &Keys,
-    actor: &str,
-    id: &ClientId,
-) -> Result<Client> {
+/// A read-only transaction for a read whose audit entry is group-committed
+/// afterwards (`read_group.rs`): a consistent snapshot on both backends
+/// (SQLite's WAL reader; PostgreSQL REPEATABLE READ), and the key
+/// generation the database uses. The checkpoint, its signatures and the
+/// manifest's are checked by the commit of the read's audit entry, which
+/// must succeed before the plaintext is returned.
+async fn begin_read<'c>(pool: &'c Pool, keys: &Keys) -> Result<sqlx::Transaction<'c, Db>> {
     let mut tx = pool.begin().await?;
-    let mut chain = lock_chain(&mut tx, keys).await?;
+    if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+        query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let row = query("SELECT kek_gen FROM audit_state WHERE id = 1")
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotInitialised)?;
+    let generation: i64 = row.try_get("kek_gen")?;
+    drop(row);
+    if keys.format_marker_missing.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(StoreError::RecordsFormatTampered);
+    }
+    keys.observe_generation(u32::try_from(generation).map_err(corrupt("key generation"))?)?;
+    Ok(tx)
+}
+
+/// A client's record, checked (row MAC, sealed metadata, the client's
+/// digest) and opened in a read-only transaction; not audited here: the
+/// caller (`Store::get_client`) commits the `client.read` entry before
+/// returning it.
+pub(crate) async fn read_client(pool: &Pool, keys: &Keys, id: &ClientId) -> Result<Client> {
+    let mut tx = begin_read(pool, keys).await?;
     let key = client_key(&mut tx, keys, id).await?;
     let row = query(&format!("SELECT {CLIENT_COLS} FROM clients WHERE id = $1"))
         .bind(id.as_str())
@@ -413,13 +463,7 @@ pub(crate) async fn get_client(
     };
     drop(row);
     check_client_digest(&mut tx, keys, id.as_str()).await?;
-    commit_with_entry(
-        tx,
-        keys,
-        &mut chain,
-        draft(actor, Action::ClientRead, vec![id.to_string()]),
-    )
-    .await?;
+    tx.rollback().await?;
     Ok(client)
 }
 
@@ -875,14 +919,16 @@ pub(crate) async fn check_notes(pool: &Pool, keys: &Keys, notes: &[NewNote]) -> 
 /// The client's notes (those sealed under their key), oldest first. The read
 /// is audited in the same transaction: entries name the client and every
 /// note id returned, at most `READ_IDS_PER_ENTRY` note ids per entry.
-pub(crate) async fn list_notes(
+/// A client's notes, checked and opened in a read-only transaction, with
+/// the audit entries the caller (`Store::list_notes`) must commit before
+/// returning them.
+pub(crate) async fn read_notes(
     pool: &Pool,
     keys: &Keys,
     actor: &str,
     client: &ClientId,
-) -> Result<Vec<Note>> {
-    let mut tx = pool.begin().await?;
-    let mut chain = lock_chain(&mut tx, keys).await?;
+) -> Result<(Vec<Note>, Vec<EntryDraft>)> {
+    let mut tx = begin_read(pool, keys).await?;
     let key = client_key(&mut tx, keys, client).await?;
     let rows = query(&format!(
         "SELECT {NOTE_COLS} FROM notes WHERE client_id = $1 ORDER BY seq"
@@ -934,9 +980,8 @@ pub(crate) async fn list_notes(
         ids.extend(chunk.iter().map(|n| n.id.to_string()));
         drafts.push(draft(actor, Action::NoteRead, ids));
     }
-    write_entries(&mut tx, keys, &mut chain, drafts).await?;
-    tx.commit().await?;
-    Ok(notes)
+    tx.rollback().await?;
+    Ok((notes, drafts))
 }
 
 /// The number of notes a client has, without reading them (not audited:
@@ -1012,14 +1057,16 @@ pub(crate) async fn add_consent(
     Ok(id)
 }
 
-pub(crate) async fn list_consents(
+/// A client's consents, checked and opened in a read-only transaction,
+/// with the audit entry the caller (`Store::list_consents`) must commit
+/// before returning them.
+pub(crate) async fn read_consents(
     pool: &Pool,
     keys: &Keys,
     actor: &str,
     client: &ClientId,
-) -> Result<Vec<Consent>> {
-    let mut tx = pool.begin().await?;
-    let mut chain = lock_chain(&mut tx, keys).await?;
+) -> Result<(Vec<Consent>, Vec<EntryDraft>)> {
+    let mut tx = begin_read(pool, keys).await?;
     let key = client_key(&mut tx, keys, client).await?;
     let rows = query(&format!(
         "SELECT {CONSENT_COLS} FROM consents WHERE client_id = $1 ORDER BY seq"
@@ -1035,8 +1082,8 @@ pub(crate) async fn list_consents(
     check_client_digest(&mut tx, keys, client.as_str()).await?;
     let mut ids = vec![client.to_string()];
     ids.extend(out.iter().map(|c| c.id.to_string()));
-    commit_with_entry(tx, keys, &mut chain, draft(actor, Action::ConsentRead, ids)).await?;
-    Ok(out)
+    tx.rollback().await?;
+    Ok((out, vec![draft(actor, Action::ConsentRead, ids)]))
 }
 
 /// Marks a consent withdrawn at `at` (the record of it having been given stays).
