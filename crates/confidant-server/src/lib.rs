@@ -168,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api", any(unauthenticated))
         .route("/api/", any(unauthenticated))
         .route("/api/{*rest}", any(unauthenticated))
+        .merge(api::accounts::routes())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

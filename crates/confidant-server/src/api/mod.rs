@@ -3,6 +3,7 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod accounts;
 pub mod records;
 pub mod session;
 
@@ -97,6 +98,8 @@ impl Modify for Security {
         records::retention_due, records::verify_audit, records::break_glass,
         records::break_glass_queue, records::review_break_glass, records::create_token,
         records::list_tokens, records::revoke_token, records::create_user, records::list_users,
+        accounts::change_password, accounts::recovery_codes, accounts::disable_user,
+        accounts::enable_user, accounts::reset_user, accounts::use_reset,
     )
 )]
 pub struct ApiDoc;
