@@ -22,7 +22,8 @@
 //!   one record whichever replicas receive it.
 
 use crate::accounts::{
-    Credential, Principal, UserView, blocking, random_secret, secret_hash, unix_seconds, user_view,
+    Credential, Principal, UserView, blocking, csrf_of, random_secret, secret_hash, unix_seconds,
+    user_view,
 };
 use crate::{Result, Service, ServiceError, refuse};
 use confidant_access::{Operation, Target};
@@ -34,6 +35,7 @@ use confidant_core::record::Timestamp;
 use confidant_store::{Action, StoredUser};
 use std::fmt;
 use std::net::IpAddr;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// A note kept from a session that ended mid-form, for its author.
@@ -303,6 +305,30 @@ impl Service {
         ))
     }
 
+    /// Enrols a new authenticator for an account without one, for the
+    /// operator's CLI (`confidant user enrol`), who holds the store's keys:
+    /// the base32 secret, shown once. Refused once enrolled.
+    pub async fn enrol_totp_unchecked(
+        &self,
+        actor: &str,
+        username: &str,
+    ) -> Result<Zeroizing<String>> {
+        let id = self.user_id_of(username).await?;
+        let user = self.store().get_user(&id).await?;
+        if user.totp_secret.is_some() {
+            return refuse("this account has already enrolled its authenticator");
+        }
+        let secret = TotpSecret::generate().map_err(|e| ServiceError::Refused(e.to_string()))?;
+        let (codes, _) =
+            RecoveryCodes::generate().map_err(|e| ServiceError::Refused(e.to_string()))?;
+        let json = serde_json::to_string(&codes)
+            .map_err(|_| ServiceError::Refused("recovery codes could not be stored".into()))?;
+        self.store()
+            .enrol_totp_directly(actor, &id, secret.as_bytes(), &json)
+            .await?;
+        Ok(secret.base32())
+    }
+
     // ------------------------------------------------------------ faults
 
     /// True the first time a form's nonce is used, on any replica.
@@ -323,11 +349,16 @@ impl Service {
     pub async fn keep_note_after_session_end(
         &self,
         cookie: &str,
+        csrf_token: &str,
         client: &ClientId,
         text: &str,
         now: Timestamp,
     ) -> Result<bool> {
         if text.trim().is_empty() || text.len() > MAX_DRAFT_BYTES {
+            return Ok(false);
+        }
+        // The form must carry that session's CSRF token, as any write.
+        if !bool::from(csrf_of(cookie).as_bytes().ct_eq(csrf_token.as_bytes())) {
             return Ok(false);
         }
         let Some(s) = self.store().session_by_token(&secret_hash(cookie)).await? else {

@@ -316,7 +316,7 @@ pub(crate) fn secret_hash(secret: &str) -> [u8; 32] {
 }
 
 /// The session's CSRF token: HMAC-SHA256 keyed by the session secret.
-fn csrf_of(secret: &str) -> String {
+pub(crate) fn csrf_of(secret: &str) -> String {
     match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(b"confidant csrf v1");
