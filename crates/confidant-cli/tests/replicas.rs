@@ -4,7 +4,8 @@
 //! others; concurrent signed-in note writes go through all three; one
 //! replica is killed (SIGKILL) mid-write; then every acknowledged write is
 //! there, the other replicas kept serving, and `confidant audit verify`
-//! passes on the one chain all three wrote.
+//! passes on the one chain all three wrote. A page form submitted twice,
+//! to two replicas, creates one note.
 //!
 //! Needs CONFIDANT_TEST_DATABASE_URL (skipped, saying so, without it).
 
@@ -69,8 +70,13 @@ fn http(
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
+    let kind = if body.starts_with('{') || body.is_empty() {
+        "application/json"
+    } else {
+        "application/x-www-form-urlencoded"
+    };
     req.push_str(&format!(
-        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "Content-Type: {kind}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     ));
     s.write_all(req.as_bytes())?;
@@ -339,6 +345,36 @@ fn three_replicas_on_one_postgres_survive_one_killed_mid_write() {
             "acknowledged note {id} is missing"
         );
     }
+    // A form sent twice, to two replicas: one note (nonces are in the
+    // database, not in a process).
+    let count_notes = || {
+        let (s, _, body) = http(
+            &addrs[1],
+            "GET",
+            &format!("/api/v1/clients/{client}/notes"),
+            &[("Cookie", &session)],
+            "",
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = count_notes();
+    let form = format!(
+        "csrf_token={csrf}&nonce={:032x}&text=Written+once%2C+sent+twice.",
+        std::process::id()
+    );
+    let h = [("Cookie", session.as_str())];
+    let path = format!("/clients/{client}/notes");
+    let (first, _, _) = http(&addrs[1], "POST", &path, &h, &form).unwrap();
+    let (second, _, _) = http(&addrs[2], "POST", &path, &h, &form).unwrap();
+    assert_eq!(first, 303, "the first submission is saved and redirects");
+    assert_eq!(second, 409, "the second submission creates nothing");
+    assert_eq!(count_notes(), before + 1);
     drop(servers);
     let out = bin().args(["audit", "verify"]).output().unwrap();
     assert!(
