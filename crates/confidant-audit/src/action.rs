@@ -134,6 +134,21 @@ actions! {
     PolicyReviewRead => "policy_review.read",
     /// The audit log was searched by record or by user.
     AuditSearch => "audit.search",
+    /// Sign-in refusals from one address within one window after the
+    /// first (which is audited in full), counted in one entry.
+    SignInRefusalsCoalesced => "sign_in.refusals_coalesced",
+    /// A user changed their password (their other sessions ended).
+    PasswordChange => "password.change",
+    /// An administrator disabled an account (its sessions and tokens end).
+    AccountDisable => "account.disable",
+    AccountEnable => "account.enable",
+    /// An administrator issued a one-time password reset link.
+    PasswordResetIssue => "password_reset.issue",
+    /// A reset link was used: new password, authenticator to re-enrol.
+    PasswordResetUse => "password_reset.use",
+    /// A note submitted after the session ended was kept sealed as a draft,
+    /// or taken back or discarded by its author.
+    NoteDraft => "note.draft",
 }
 
 impl fmt::Display for Action {

@@ -173,6 +173,13 @@ fn kat_action_spellings() {
             "promise.read",
             "policy.review",
             "policy_review.read",
+            "sign_in.refusals_coalesced",
+            "password.change",
+            "account.disable",
+            "account.enable",
+            "password_reset.issue",
+            "password_reset.use",
+            "note.draft",
         ]
     );
     for a in Action::ALL {

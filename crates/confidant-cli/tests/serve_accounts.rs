@@ -161,6 +161,27 @@ fn setup_link_then_accounts_and_tokens_from_the_command_line() {
     assert!(out.status.success());
     let pat = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let auth = format!("Bearer {pat}");
+    // Refused until the account has enrolled an authenticator ...
+    let (status, _) = http(
+        &addr,
+        "GET",
+        "/api/v1/session",
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(status, 401);
+    // ... which the operator may do from the command line (once).
+    let out = bin()
+        .args(["--data", data_s, "user", "enrol", "ci"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8(out.stdout).unwrap().trim().is_empty());
+    let again = bin()
+        .args(["--data", data_s, "user", "enrol", "ci"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
     let (status, b) = http(
         &addr,
         "GET",

@@ -27,6 +27,7 @@ pub(crate) async fn security_and_logging(
 ) -> Response {
     // A fresh id for every request: one sent by the client is replaced, so a
     // log never carries text the caller chose.
+    forwarded_peer(&config, &mut req);
     let id = uuid::Uuid::now_v7().to_string();
     let id_value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, id_value.clone());
@@ -101,4 +102,31 @@ pub(crate) async fn security_and_logging(
         );
     });
     res
+}
+
+/// Behind a trusted reverse proxy, the client's address is the last one
+/// the proxy appended to `X-Forwarded-For`; from anyone else the header is
+/// ignored (a client could write anything there).
+fn forwarded_peer(config: &ServerConfig, req: &mut Request) {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+        return;
+    };
+    if !config.trusted_proxies.contains(&peer.ip()) {
+        return;
+    }
+    let forwarded = req
+        .headers()
+        .get_all(HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .next_back()
+        .and_then(|a| a.parse::<std::net::IpAddr>().ok());
+    if let Some(ip) = forwarded {
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
+    }
 }

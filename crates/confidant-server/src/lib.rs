@@ -20,6 +20,7 @@ pub mod api;
 pub mod error;
 mod headers;
 pub mod session;
+pub mod tls;
 pub mod web;
 
 use axum::Router;
@@ -43,6 +44,11 @@ pub struct ServerConfig {
     /// terminates TLS: send HSTS (and, with accounts, `Secure` cookies).
     pub https: bool,
     pub body_limit: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: a request from
+    /// one of these addresses is treated as coming from the last address
+    /// in that header (throttling and bounded refusal audits per address).
+    /// From any other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +56,7 @@ impl Default for ServerConfig {
         ServerConfig {
             https: false,
             body_limit: DEFAULT_BODY_LIMIT,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -170,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(unauthenticated))
         .merge(api::matters::routes())
         .merge(api::records_admin::router())
+        .merge(api::accounts::routes())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -193,7 +193,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<CurrentU
     let Some(p) = presented(&parts.headers)? else {
         return Ok(None);
     };
-    match state.service().authenticate(p, now()).await {
+    match state
+        .service()
+        .authenticate_from(p, peer_address(parts), now())
+        .await
+    {
         Ok(principal) => Ok(Some(CurrentUser::from_principal(principal))),
         Err(ServiceError::Unauthenticated) => Ok(None),
         Err(e) => Err(e.into()),

@@ -62,6 +62,14 @@ pub struct AccountSettings {
     pub password_rules: PasswordRules,
     /// Shown in authenticator apps and used as a context word.
     pub issuer: String,
+    /// Unauthenticated refusals of one kind from one address are audited
+    /// in full once per window of this length; the rest are counted.
+    pub refusal_audit_window_micros: i64,
+    /// How long an administrator's password reset link is valid.
+    pub reset_link_micros: i64,
+    /// How long after its session ended a note may still be kept as a
+    /// draft for its author.
+    pub draft_grace_micros: i64,
 }
 
 impl Default for AccountSettings {
@@ -75,6 +83,9 @@ impl Default for AccountSettings {
             max_token_days: 366,
             password_rules: PasswordRules::default(),
             issuer: "Confidant".into(),
+            refusal_audit_window_micros: MINUTE,
+            reset_link_micros: 24 * 60 * MINUTE,
+            draft_grace_micros: 24 * 60 * MINUTE,
         }
     }
 }
@@ -216,14 +227,27 @@ pub struct NewAccount {
     pub practitioner_id: Option<PractitionerId>,
 }
 
-/// A user, as shown to an administrator or to themselves. No secrets.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A user, as shown to an administrator or to themselves. No secrets;
+/// `Debug` prints no username.
+#[derive(Clone, serde::Serialize)]
 pub struct UserView {
     pub id: UserId,
+    pub username: String,
     pub roles: Vec<Role>,
     pub practitioner_id: Option<PractitionerId>,
     pub mfa_enrolled: bool,
+    pub disabled: bool,
     pub created_at: String,
+}
+
+impl fmt::Debug for UserView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserView")
+            .field("id", &self.id)
+            .field("roles", &self.roles)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One of my sessions.
@@ -272,7 +296,7 @@ impl fmt::Debug for GrantView {
     }
 }
 
-fn random_secret() -> Result<Zeroizing<String>> {
+pub(crate) fn random_secret() -> Result<Zeroizing<String>> {
     let mut buf = Zeroizing::new([0u8; 32]);
     getrandom::fill(buf.as_mut())
         .map_err(|_| ServiceError::Refused("the system's random number generator failed".into()))?;
@@ -287,12 +311,12 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn secret_hash(secret: &str) -> [u8; 32] {
+pub(crate) fn secret_hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
 /// The session's CSRF token: HMAC-SHA256 keyed by the session secret.
-fn csrf_of(secret: &str) -> String {
+pub(crate) fn csrf_of(secret: &str) -> String {
     match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(b"confidant csrf v1");
@@ -307,7 +331,7 @@ fn csrf_of(secret: &str) -> String {
 /// (secret scanners) and never mistaken for a session.
 pub const TOKEN_PREFIX: &str = "cfdpat_";
 
-fn unix_seconds(now: Timestamp) -> i64 {
+pub(crate) fn unix_seconds(now: Timestamp) -> i64 {
     now.unix_micros().div_euclid(1_000_000)
 }
 
@@ -333,7 +357,9 @@ fn default_access_policy() -> Result<&'static AccessPolicy> {
 }
 
 /// Runs the (deliberately slow) Argon2id work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
     confidant_store::tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| ServiceError::Refused("the password check was interrupted".into()))
@@ -480,7 +506,7 @@ impl Service {
 
     // ------------------------------------------------------------ sign-in
 
-    fn throttle_keys(&self, username: &str, address: Option<IpAddr>) -> Vec<String> {
+    pub(crate) fn throttle_keys(&self, username: &str, address: Option<IpAddr>) -> Vec<String> {
         let mut keys = vec![format!(
             "name:{}",
             hex(&Sha256::digest(
@@ -501,10 +527,59 @@ impl Service {
         keys
     }
 
+    /// Records an unauthenticated refusal: counted on `throttle` keys, and
+    /// audited in full once per window for this kind of refusal from this
+    /// address (and named user, if any); the rest counted into one entry,
+    /// so callers without a credential cannot grow the audit log without
+    /// bound.
+    pub(crate) async fn record_refusal(
+        &self,
+        kind: &str,
+        address: Option<IpAddr>,
+        throttle: &[String],
+        now: Timestamp,
+        action: Action,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        let who = ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let addr = address.map_or_else(|| "none".to_owned(), |a| a.to_string());
+        let key = format!(
+            "audit:{kind}:{}:{who}",
+            hex(&Sha256::digest(
+                format!("{}\u{0}{addr}", self.accounts.issuer).as_bytes()
+            ))
+        );
+        self.store()
+            .record_refusal_coalesced(confidant_store::CoalescedRefusal {
+                actor: &who,
+                throttle_keys: throttle,
+                now_unix: unix_seconds(now),
+                action,
+                ids,
+                coalesce_key: &key,
+                window_seconds: (self.accounts.refusal_audit_window_micros / 1_000_000).max(1),
+            })
+            .await?;
+        Ok(())
+    }
+
     /// Refuses (and audits) an attempt while a throttle's delay runs.
-    async fn check_throttles(
+    pub(crate) async fn check_throttles(
         &self,
         keys: &[String],
+        now: Timestamp,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        self.check_throttles_from(keys, None, now, ids).await
+    }
+
+    pub(crate) async fn check_throttles_from(
+        &self,
+        keys: &[String],
+        address: Option<IpAddr>,
         now: Timestamp,
         ids: Vec<String>,
     ) -> Result<()> {
@@ -522,8 +597,7 @@ impl Service {
             })
             .max();
         if let Some(wait) = wait {
-            self.store()
-                .record_sign_in_refusal("anonymous", &[], now_s, Action::SignInThrottled, ids)
+            self.record_refusal("throttled", address, &[], now, Action::SignInThrottled, ids)
                 .await?;
             return Err(ServiceError::Throttled(wait));
         }
@@ -550,11 +624,12 @@ impl Service {
         let keys = self.throttle_keys(username, address);
         let user = self.store().find_user(username.trim()).await?;
         let ids: Vec<String> = user.iter().map(|u| u.id.to_string()).collect();
-        self.check_throttles(&keys, now, ids.clone()).await?;
+        self.check_throttles_from(&keys, address, now, ids.clone())
+            .await?;
         if password.chars().count() > password::MAX_LENGTH {
             // Bounded before hashing; the same answer as a wrong password.
             let _ = blocking(|| password::verify_unknown_user("")).await?;
-            return self.refuse_sign_in(&keys, now, ids).await;
+            return self.refuse_sign_in(&keys, address, now, ids).await;
         }
         let ok = match &user {
             Some(u) if !u.disabled => {
@@ -564,7 +639,7 @@ impl Service {
             _ => blocking(move || password::verify_unknown_user(&password)).await?,
         };
         let Some(user) = user.filter(|_| ok) else {
-            return self.refuse_sign_in(&keys, now, ids).await;
+            return self.refuse_sign_in(&keys, address, now, ids).await;
         };
         let (secret, hash, csrf) = self.new_session_secret()?;
         let expires = Timestamp(now.unix_micros() + self.accounts.second_factor_micros);
@@ -599,17 +674,11 @@ impl Service {
     async fn refuse_sign_in<T>(
         &self,
         keys: &[String],
+        address: Option<IpAddr>,
         now: Timestamp,
         ids: Vec<String>,
     ) -> Result<T> {
-        self.store()
-            .record_sign_in_refusal(
-                "anonymous",
-                keys,
-                unix_seconds(now),
-                Action::SignInFail,
-                ids,
-            )
+        self.record_refusal("password", address, keys, now, Action::SignInFail, ids)
             .await?;
         Err(ServiceError::SignInRefused(
             "the username or password is not right".into(),
@@ -619,15 +688,28 @@ impl Service {
     /// The password-stage session behind a cookie, if it is one and
     /// current. Anything else is refused and audited.
     pub async fn pending_sign_in(&self, cookie: &str, now: Timestamp) -> Result<PendingSignIn> {
+        self.pending_sign_in_from(cookie, None, now).await
+    }
+
+    /// [`Service::pending_sign_in`], with the caller's address (refusals
+    /// are audited per address, bounded).
+    pub async fn pending_sign_in_from(
+        &self,
+        cookie: &str,
+        address: Option<IpAddr>,
+        now: Timestamp,
+    ) -> Result<PendingSignIn> {
         let session = self.store().session_by_token(&secret_hash(cookie)).await?;
         let Some(s) = session
             .filter(|s| s.stage == "password" && s.revoked_at.is_none() && s.expires_at > now)
         else {
-            return self.refuse_credential(None).await;
+            return self.refuse_credential("pending", address, None).await;
         };
         let user = self.store().get_user(&s.user_id).await?;
         if user.disabled {
-            return self.refuse_credential(Some(s.user_id.to_string())).await;
+            return self
+                .refuse_credential("pending", address, Some(s.user_id.to_string()))
+                .await;
         }
         Ok(PendingSignIn {
             session_id: s.id,
@@ -637,16 +719,21 @@ impl Service {
         })
     }
 
-    async fn refuse_credential<T>(&self, user: Option<String>) -> Result<T> {
-        self.store()
-            .record_sign_in_refusal(
-                user.as_deref().unwrap_or("anonymous"),
-                &[],
-                0,
-                Action::SignInFail,
-                user.iter().cloned().collect(),
-            )
-            .await?;
+    async fn refuse_credential<T>(
+        &self,
+        kind: &str,
+        address: Option<IpAddr>,
+        user: Option<String>,
+    ) -> Result<T> {
+        self.record_refusal(
+            kind,
+            address,
+            &[],
+            Timestamp(confidant_store::now_micros()),
+            Action::SignInFail,
+            user.into_iter().collect(),
+        )
+        .await?;
         Err(ServiceError::Unauthenticated)
     }
 
@@ -835,10 +922,23 @@ impl Service {
         presented: Presented<'_>,
         now: Timestamp,
     ) -> Result<Principal> {
+        self.authenticate_from(presented, None, now).await
+    }
+
+    /// [`Service::authenticate`], with the caller's address (refusals are
+    /// audited per address, bounded).
+    pub async fn authenticate_from(
+        &self,
+        presented: Presented<'_>,
+        address: Option<IpAddr>,
+        now: Timestamp,
+    ) -> Result<Principal> {
         match presented {
             Presented::SessionCookie(secret) => {
                 let Some(s) = self.store().session_by_token(&secret_hash(secret)).await? else {
-                    return self.refuse_credential(None).await;
+                    return self
+                        .refuse_credential(kind_of(presented), address, None)
+                        .await;
                 };
                 let idle_end = s.last_seen_at.unix_micros() + self.accounts.idle_timeout_micros;
                 let absolute_end = s
@@ -850,11 +950,15 @@ impl Service {
                     || now.unix_micros() >= idle_end
                     || now.unix_micros() >= absolute_end
                 {
-                    return self.refuse_credential(Some(s.user_id.to_string())).await;
+                    return self
+                        .refuse_credential("cookie", address, Some(s.user_id.to_string()))
+                        .await;
                 }
                 let user = self.store().get_user(&s.user_id).await?;
                 if user.disabled {
-                    return self.refuse_credential(Some(s.user_id.to_string())).await;
+                    return self
+                        .refuse_credential("cookie", address, Some(s.user_id.to_string()))
+                        .await;
                 }
                 // Written at most once a minute: sliding the idle window
                 // does not need a write per request.
@@ -874,19 +978,29 @@ impl Service {
             }
             Presented::Bearer(token) => {
                 if !token.starts_with(TOKEN_PREFIX) {
-                    return self.refuse_credential(None).await;
+                    return self
+                        .refuse_credential(kind_of(presented), address, None)
+                        .await;
                 }
                 let Some(t) = self.store().token_by_hash(&secret_hash(token)).await? else {
-                    return self.refuse_credential(None).await;
+                    return self
+                        .refuse_credential(kind_of(presented), address, None)
+                        .await;
                 };
                 if t.revoked_at.is_some() || t.expires_at <= now {
-                    return self.refuse_credential(Some(t.user_id.to_string())).await;
+                    return self
+                        .refuse_credential("bearer", address, Some(t.user_id.to_string()))
+                        .await;
                 }
                 let user = self.store().get_user(&t.user_id).await?;
                 // A token is made from a fully signed-in session (so after
-                // the second factor) or by the operator holding the keys.
-                if user.disabled {
-                    return self.refuse_credential(Some(t.user_id.to_string())).await;
+                // the second factor) or by the operator holding the keys:
+                // it works only once the account has enrolled its
+                // authenticator, and never for a disabled account.
+                if user.disabled || user.totp_secret.is_none() {
+                    return self
+                        .refuse_credential("bearer", address, Some(t.user_id.to_string()))
+                        .await;
                 }
                 if t.last_used_at
                     .is_none_or(|l| now.unix_micros() - l.unix_micros() > MINUTE)
@@ -1298,12 +1412,21 @@ impl Service {
     }
 }
 
-fn user_view(u: &StoredUser) -> Result<UserView> {
+fn kind_of(p: Presented<'_>) -> &'static str {
+    match p {
+        Presented::SessionCookie(_) => "cookie",
+        Presented::Bearer(_) => "bearer",
+    }
+}
+
+pub(crate) fn user_view(u: &StoredUser) -> Result<UserView> {
     Ok(UserView {
         id: u.id.clone(),
         roles: parse_roles(&u.roles)?,
         practitioner_id: u.practitioner_id.clone(),
+        username: u.username.clone(),
         mfa_enrolled: u.totp_secret.is_some(),
+        disabled: u.disabled,
         created_at: u.created_at.to_string(),
     })
 }

@@ -20,6 +20,7 @@
 //!   appended (the store refuses a step if another was appended meanwhile),
 //!   and bad input is refused before anything is written.
 
+pub mod account_admin;
 pub mod accounts;
 pub mod authorised;
 pub mod authorised_matters;

@@ -129,13 +129,16 @@ macro_rules! account_ops {
             use zeroize::Zeroizing;
             type Db = $db;
             include!("accounts.rs");
+            include!("account_admin.rs");
         }
     };
 }
 account_ops!(sqlite_accounts, sqlite_ops, sqlx::Sqlite);
 account_ops!(pg_accounts, pg_ops, sqlx::Postgres);
 
+mod account_admin_api;
 mod accounts_api;
+pub use account_admin_api::CoalescedRefusal;
 
 /// Which database holds the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

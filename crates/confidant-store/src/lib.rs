@@ -38,7 +38,7 @@ pub use account_model::{
     StoredUser, UserCreated,
 };
 pub use anchor::{AuditHead, FileWitness, HeadWitness, KeySource, read_published_head};
-pub use backend::{Backend, Store, StoreConfig};
+pub use backend::{Backend, CoalescedRefusal, Store, StoreConfig};
 pub use certificate::{
     DestructionReport, SharedNotesDecision, SharedNotesReport, ShownCertificate, StorageStatus,
 };

@@ -20,6 +20,16 @@ pub struct ServeArgs {
     /// TLS: send HSTS.
     #[arg(long)]
     pub behind_https_proxy: bool,
+    /// The address of a reverse proxy whose X-Forwarded-For is believed
+    /// (repeat for several); from any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &super::GlobalOpts, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -122,6 +132,12 @@ async fn serve_service(service: Service, args: ServeArgs) -> anyhow::Result<Exit
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+    // The TLS files are checked before anything listens.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(confidant_server::tls::load_config(cert, key)?),
+        _ => None,
+    };
+    let https = tls.is_some() || args.behind_https_proxy;
     let listener = confidant_store::tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -134,11 +150,7 @@ async fn serve_service(service: Service, args: ServeArgs) -> anyhow::Result<Exit
     if service.setup_needed().await? {
         let actor = super::store::actor(None).await?;
         let secret = service.create_setup_link(&actor).await?;
-        let scheme = if args.behind_https_proxy {
-            "https"
-        } else {
-            "http"
-        };
+        let scheme = if https { "https" } else { "http" };
         println!(
             "No accounts yet. Create the first administrator (link valid 24 hours, single use):\n  {scheme}://{local}/setup?token={}\n  (JSON: POST /api/v1/setup with {{\"token\", \"username\", \"password\"}})",
             secret.as_str()
@@ -147,17 +159,22 @@ async fn serve_service(service: Service, args: ServeArgs) -> anyhow::Result<Exit
     let state = AppState::new(
         service,
         ServerConfig {
-            https: args.behind_https_proxy,
+            https,
+            trusted_proxies: args.trusted_proxies.clone(),
             ..ServerConfig::default()
         },
     );
-    println!("Confidant is listening on http://{local}/ (Ctrl-C stops it)");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Confidant is listening on {scheme}://{local}/ (Ctrl-C stops it)");
     let shutdown = async {
         let _ = confidant_store::tokio::signal::ctrl_c().await;
     };
-    confidant_server::serve(listener, confidant_server::app(state.clone()), shutdown)
-        .await
-        .context("the server stopped with an error")?;
+    let app = confidant_server::app(state.clone());
+    match tls {
+        Some(tls) => confidant_server::tls::serve_tls(listener, app, tls, shutdown).await,
+        None => confidant_server::serve(listener, app, shutdown).await,
+    }
+    .context("the server stopped with an error")?;
     state.service().close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,11 @@ pub enum UserSub {
         #[arg(long)]
         json: bool,
     },
+    /// Enrol an authenticator for an account that has none (the operator,
+    /// holding the keys, instead of the first sign-in): prints the TOTP
+    /// secret (base32) once. A personal access token works only once its
+    /// account has enrolled.
+    Enrol { username: String },
     /// Assign a practitioner to a client (who may then open the record).
     Assign {
         client_id: String,
@@ -140,6 +145,11 @@ async fn go(service: &Service, actor: &str, c: UsersCommand) -> anyhow::Result<E
             } else {
                 println!("{id}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        UsersCommand::User(UserSub::Enrol { username }) => {
+            let secret = service.enrol_totp_unchecked(actor, &username).await?;
+            println!("{}", secret.as_str());
             Ok(ExitCode::SUCCESS)
         }
         UsersCommand::User(UserSub::Assign {

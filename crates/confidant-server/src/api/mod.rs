@@ -4,6 +4,7 @@
 //! (which asks the access policy and audits), map errors to problems.
 
 pub mod matters;
+pub mod accounts;
 pub mod records;
 pub mod records_admin;
 pub mod session;
@@ -103,6 +104,8 @@ impl Modify for Security {
         matters::open_case_matter, matters::assess, matters::record, matters::amend,
         matters::attest, matters::close, matters::build_package, matters::preview,
         matters::deliver, matters::disclosures,
+        accounts::change_password, accounts::recovery_codes, accounts::disable_user,
+        accounts::enable_user, accounts::reset_user, accounts::use_reset,
     )
 )]
 pub struct ApiDoc;

@@ -117,7 +117,7 @@ async fn add_client(
         },
     };
     if errors.is_empty() {
-        if !consume_nonce(&form.nonce) {
+        if !consume_nonce(&state, &form.nonce).await? {
             return Ok(already_sent(&user, "/".into()));
         }
         let client = NewClient {
@@ -165,6 +165,8 @@ struct ClientPage {
     csrf_token: String,
     nonce: String,
     note_text: String,
+    /// A kept note offered back (its id, sent with the form).
+    draft_id: String,
     consent_form: ConsentFormValues,
     purposes: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
@@ -210,6 +212,8 @@ async fn show(
         Err(e) => return Err(e.into()),
     };
     let (purposes, statuses, forms) = consent_choices();
+    let (note_text, draft_id, notice) =
+        super::drafts::offer(state, user, id, note_text, notice).await?;
     Ok(render_status(
         status,
         &ClientPage {
@@ -220,6 +224,7 @@ async fn show(
             csrf_token: user.csrf().to_owned(),
             nonce: fresh_nonce(),
             note_text,
+            draft_id,
             consent_form,
             purposes,
             statuses,
@@ -270,21 +275,30 @@ struct NoteForm {
     nonce: String,
     #[serde(default)]
     text: String,
+    /// The kept note this form was filled from, if any.
+    #[serde(default)]
+    draft_id: String,
 }
 
 async fn write_note(
     State(state): State<AppState>,
-    user: PageUser,
+    crate::session::OptionalUser(user): crate::session::OptionalUser,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<NoteForm>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
+    let Some(user) = user.map(PageUser) else {
+        // The session ended while the note was being written: keep it,
+        // sealed, for the same user to take back after signing in.
+        return super::drafts::keep_note(&state, &headers, &id, &form.csrf_token, &form.text).await;
+    };
     user.check_csrf(&state, &form.csrf_token).await?;
     let mut errors = FormErrors::default();
     if form.text.trim().is_empty() {
         errors.add("text", "Write the note before saving it");
     } else {
-        if !consume_nonce(&form.nonce) {
+        if !consume_nonce(&state, &form.nonce).await? {
             return Ok(already_sent(&user, format!("/clients/{id}")));
         }
         match state
@@ -292,7 +306,10 @@ async fn write_note(
             .write_note(user.0.principal(), &id, &form.text)
             .await
         {
-            Ok(_) => return Ok(Redirect::to(&format!("/clients/{id}?saved=note")).into_response()),
+            Ok(_) => {
+                super::drafts::taken_back(&state, &user, &form.draft_id).await?;
+                return Ok(Redirect::to(&format!("/clients/{id}?saved=note")).into_response());
+            }
             Err(ServiceError::Refused(m)) => errors.add("text", m),
             Err(e) => return Err(e.into()),
         }
@@ -340,7 +357,7 @@ async fn record_consent(
     if f.purpose.is_empty() {
         errors.add("purpose", "Choose what the consent is for");
     } else {
-        if !consume_nonce(&f.nonce) {
+        if !consume_nonce(&state, &f.nonce).await? {
             return Ok(already_sent(&user, format!("/clients/{id}")));
         }
         let input = ConsentInput {

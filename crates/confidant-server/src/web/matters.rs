@@ -166,7 +166,7 @@ async fn open_matter(
     if f.situation.is_empty() {
         errors.add("situation", "Choose what is happening");
     } else {
-        if !consume_nonce(&f.nonce) {
+        if !consume_nonce(&state, &f.nonce).await? {
             return Ok(already_sent(&user, format!("/clients/{id}")));
         }
         let input = MatterInput {

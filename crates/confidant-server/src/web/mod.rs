@@ -11,6 +11,7 @@
 
 mod auth;
 mod clients;
+mod drafts;
 mod home;
 mod matters;
 mod packages;
@@ -26,8 +27,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 
 /// The stylesheet, compiled in so the binary is the whole app.
 const STYLESHEET: &str = include_str!("../../static/app.css");
@@ -98,30 +97,16 @@ impl PageUser {
 /// Per-form nonces, so a form sent twice (a double click, a reload after
 /// the answer) does not create two records: each form carries a fresh
 /// nonce, and a nonce is consumed by the first submission that uses it.
-/// Held in this process: with several replicas behind a load balancer
-/// without session affinity a double submission reaching two replicas is
-/// not caught (that needs a store table; see docs/server-architecture.md).
+/// Consumed in the store (`form_nonces`, migration 0009), so a double
+/// submission that reaches two replicas is caught too.
 pub fn fresh_nonce() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
-/// True the first time `nonce` is used; false for a replay, or a value
-/// that is not a nonce this app hands out.
-pub fn consume_nonce(nonce: &str) -> bool {
-    if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return false;
-    }
-    static USED: OnceLock<Mutex<HashMap<String, std::time::Instant>>> = OnceLock::new();
-    let Ok(mut used) = USED.get_or_init(|| Mutex::new(HashMap::new())).lock() else {
-        return false;
-    };
-    // Forget nonces older than a day, when the table grows.
-    if used.len() > 10_000 {
-        let day = std::time::Duration::from_secs(86_400);
-        used.retain(|_, at| at.elapsed() < day);
-    }
-    used.insert(nonce.to_owned(), std::time::Instant::now())
-        .is_none()
+/// True the first time `nonce` is used, on any replica; false for a
+/// replay, or a value that is not a nonce this app hands out.
+pub async fn consume_nonce(state: &AppState, nonce: &str) -> Result<bool, WebError> {
+    Ok(state.service().consume_form_nonce(nonce).await?)
 }
 
 /// What the layout shows around every page: who is signed in (their

@@ -244,7 +244,7 @@ async fn build_package(
         );
     }
     if let (Some(recipient), true) = (recipient, errors.is_empty()) {
-        if !consume_nonce(&field("nonce")) {
+        if !consume_nonce(&state, &field("nonce")).await? {
             return Ok(already_sent(&user, format!("/matters/{id}")));
         }
         let b = BuildPackage {
@@ -480,7 +480,7 @@ async fn deliver(
         );
     }
     if errors.is_empty() {
-        if !consume_nonce(&f.nonce) {
+        if !consume_nonce(&state, &f.nonce).await? {
             return Ok(already_sent(&user, format!("/packages/{id}")));
         }
         let to = if verbal {
