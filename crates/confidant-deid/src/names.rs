@@ -669,7 +669,7 @@ fn service_run(toks: &[Tok<'_>], a: usize, b: usize, k: usize) -> bool {
 
 /// Words after which a capitalised run names an employer ("works at",
 /// "employed by").
-fn employer_cue(toks: &[Tok<'_>], a: usize) -> bool {
+pub(crate) fn employer_cue(toks: &[Tok<'_>], a: usize) -> bool {
     if a < 2 {
         return false;
     }
