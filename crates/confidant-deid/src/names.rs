@@ -766,7 +766,15 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             push(out, toks, s, b, T::Address, 50);
             return;
         }
-        if GAZ.street_strong.contains(last) && !matches!(classify(&toks[b - 1]), Class::Common) {
+        // "on Bury Old Road": after a street preposition the words before
+        // the street word may be ordinary ones.
+        let street_prep = matches!(
+            before,
+            Some("on" | "off" | "along" | "near" | "down" | "up")
+        ) && before_gap == " ";
+        if GAZ.street_strong.contains(last)
+            && (!matches!(classify(&toks[b - 1]), Class::Common) || street_prep)
+        {
             push(out, toks, a, b, T::Address, 50);
             return;
         }
