@@ -1300,4 +1300,34 @@ mod tests {
             texts("she goes to ember cic on mondays. email to duty team. her son's football team.");
         assert_eq!(got, ["ember cic"]);
     }
+
+    #[test]
+    fn initials_with_a_role_or_an_age_and_their_repeats() {
+        let got = texts(
+            "Present: AB (social worker, Sefton Council), CD (counsellor), EF (school nurse). Actions: AB to update the plan. Discussed TW's disclosure.",
+        );
+        assert_eq!(got.iter().filter(|g| *g == "AB").count(), 2, "{got:?}");
+        for want in ["CD", "EF", "TW"] {
+            assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
+        }
+        let got = texts("Case discussion: K (15) disclosed self-harm. See Part B (2) of the form.");
+        assert!(got.iter().any(|g| g == "K"), "{got:?}");
+        assert!(!got.iter().any(|g| g == "B"), "{got:?}");
+    }
+
+    #[test]
+    fn employers_a_few_words_after_the_verb() {
+        let got = texts(
+            "Her mum works nights at Amazon in Coalville. He works as a porter at Royal Stoke. my shift at asda got changed. Eilidh works for NHS Highland.",
+        );
+        for want in ["Amazon", "Royal Stoke", "asda", "NHS Highland"] {
+            assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
+        }
+        // Ordinary words after the cue are not employers.
+        let got = texts("She works nights at weekends and works at home.");
+        assert!(got.is_empty(), "{got:?}");
+        // An organisation word alone names no organisation.
+        let got = texts("Her son had a meeting at the Job Centre.");
+        assert!(got.is_empty(), "{got:?}");
+    }
 }

@@ -468,4 +468,10 @@ mod tests {
         assert!(got.iter().any(|g| g == "12-14 March"), "{got:?}");
         assert!(got.iter().any(|g| g.starts_with("3rd")), "{got:?}");
     }
+
+    #[test]
+    fn day_and_october_is_a_date_a_score_out_of_ten_is_not() {
+        let got = dates("Lead informed 14/10. Acknowledged 8/10. Mood 8/10 today, sleep 6/10.");
+        assert_eq!(got, ["14/10", "8/10"], "{got:?}");
+    }
 }

@@ -633,7 +633,9 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 && !PARTICLES.contains(&l)
         };
         let take = if no_caps {
-            name_like(t) && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5)
+            // (An inflected ordinary word, "messaged", is no name.)
+            name_like(t)
+                && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5 && !crate::caseless::vocabulary(t))
         } else {
             // Position first (cheap), gazetteer flags only then.
             (cue_before || t.sent_start || verb_after)
@@ -793,10 +795,11 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         return;
     }
     // A title or a relationship cue before: the run is a name.
+    // (Token flags, not set lookups: the same lists, one cached lookup.)
     let cued = title_before
-        || before.is_some_and(|w| {
-            (GAZ.titles.contains(w) && matches!(before_gap, " " | ". "))
-                || (GAZ.name_cues.contains(w) && matches!(before_gap, " " | ", "))
+        || a.checked_sub(1).map(|p| &toks[p]).is_some_and(|w| {
+            (w.is(F_TITLE) && matches!(before_gap, " " | ". "))
+                || (w.is(F_CUE) && matches!(before_gap, " " | ", "))
         });
     if cued {
         let mut e = a;
@@ -807,6 +810,11 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             push(out, toks, a, e, T::Name, 45);
             return;
         }
+    }
+    // A run that is only an organisation word ("the Job Centre", "at the
+    // Primary School") names no particular one, and is no person either.
+    if k > 0 && k == len {
+        return;
     }
     // Places, longest match first within the run.
     let mut covered = vec![false; len];
@@ -913,8 +921,9 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             Class::Unknown => t.nchars >= 2,
             Class::AmbiguousName => {
                 let next = toks.get(a + i + 1).map(|n| n.l());
-                let cue = prev_lower(toks, a + i)
-                    .is_some_and(|w| GAZ.name_cues.contains(w) || GAZ.titles.contains(w));
+                let cue = (a + i)
+                    .checked_sub(1)
+                    .is_some_and(|p| toks[p].is(F_CUE | F_TITLE));
                 let month = is_month_word(t.lower)
                     && (prev_lower(toks, a + i).is_some_and(|w| {
                         matches!(
@@ -961,7 +970,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             // is a name when a reporting verb follows it.
             Class::Common => {
                 t.is(F_FIRST)
-                    && !GAZ.titles.contains(t.l())
+                    && !t.is(F_TITLE)
                     && toks.get(a + i + 1).is_some_and(|n| {
                         !n.sent_start
                             && REPORT_VERBS.contains(&n.l())
