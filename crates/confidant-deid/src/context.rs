@@ -324,6 +324,8 @@ pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
                     | "teacher"
                     | "porter"
                     | "cleaner"
+                    | "cleans"
+                    | "cleaning"
                     | "carer"
                     | "apprentice"
                     | "apprenticeship"
