@@ -817,7 +817,15 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         return;
     }
     // Places, longest match first within the run.
-    let mut covered = vec![false; len];
+    // Most runs are short: stack buffers, a heap one only for long runs.
+    let mut covered_buf = [false; 16];
+    let mut covered_heap = Vec::new();
+    let covered: &mut [bool] = if len <= covered_buf.len() {
+        &mut covered_buf[..len]
+    } else {
+        covered_heap.resize(len, false);
+        &mut covered_heap
+    };
     let mut x = a;
     while x <= b {
         let mut matched = 0;
@@ -868,7 +876,19 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         }
     }
     // Names.
-    let classes: Vec<Class> = (a..=b).map(|i| classify(&toks[i])).collect();
+    let mut classes_buf = [Class::Common; 16];
+    let mut classes_heap = Vec::new();
+    let classes: &mut [Class] = if len <= classes_buf.len() {
+        &mut classes_buf[..len]
+    } else {
+        classes_heap.resize(len, Class::Common);
+        &mut classes_heap
+    };
+    for (c, i) in classes.iter_mut().zip(a..=b) {
+        *c = classify(&toks[i]);
+    }
+    let classes: &[Class] = classes;
+    let covered: &[bool] = covered;
     let strong = |c: Class| matches!(c, Class::Name | Class::Unknown);
     let any_strong = classes
         .iter()
