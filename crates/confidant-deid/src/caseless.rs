@@ -86,7 +86,7 @@ fn person_cue(l: &str) -> Option<bool> {
 
 /// A word of ordinary or clinical vocabulary (never a name on its own),
 /// inflected forms included ("REORIENTED", "AMBULATING", "TEARFUL").
-fn vocabulary(t: &Tok<'_>) -> bool {
+pub(crate) fn vocabulary(t: &Tok<'_>) -> bool {
     const V: u16 = F_ENGLISH | F_CLINICAL | F_STOP | F_TITLE | F_CUE;
     if t.is(V) {
         return true;

@@ -70,6 +70,109 @@ const PERSON_CUES: &[&str] = &[
     "dsl",
     "manager",
     "lead",
+    "discussed",
+    "present",
+    "attendees",
+    "attending",
+    "met",
+    "meeting",
+    "visited",
+    "spoke",
+    "cc'd",
+    "including",
+    "incl",
+];
+
+/// Role words that, in brackets after initials, say the initials are a
+/// person's: "AB (social worker)", "CD (counsellor)", "EF (school nurse)".
+fn role_word(l: &str) -> bool {
+    matches!(
+        l,
+        "worker"
+            | "counsellor"
+            | "counselor"
+            | "nurse"
+            | "manager"
+            | "officer"
+            | "lead"
+            | "therapist"
+            | "psychologist"
+            | "psychiatrist"
+            | "gp"
+            | "teacher"
+            | "sw"
+            | "supervisor"
+            | "mentor"
+            | "coordinator"
+            | "advocate"
+            | "consultant"
+            | "practitioner"
+            | "dsl"
+            | "chair"
+            | "keyworker"
+            | "caseworker"
+            | "head"
+            | "headteacher"
+            | "senco"
+            | "idva"
+            | "cpn"
+            | "hv"
+            | "mother"
+            | "father"
+            | "mum"
+            | "dad"
+            | "parent"
+            | "carer"
+            | "foster"
+            | "partner"
+            | "client"
+            | "student"
+            | "trainee"
+            | "volunteer"
+            | "director"
+            | "solicitor"
+            | "barrister"
+            | "police"
+            | "pc"
+            | "dc"
+            | "ds"
+    )
+}
+
+/// Words before a letter that make it a label, not a person ("Part B",
+/// "Appendix C (2)").
+const DESIGNATOR: &[&str] = &[
+    "part",
+    "section",
+    "type",
+    "grade",
+    "plan",
+    "option",
+    "appendix",
+    "table",
+    "figure",
+    "class",
+    "year",
+    "block",
+    "flat",
+    "unit",
+    "room",
+    "ward",
+    "bay",
+    "bed",
+    "level",
+    "stage",
+    "step",
+    "phase",
+    "page",
+    "item",
+    "form",
+    "schedule",
+    "annex",
+    "group",
+    "vitamin",
+    "hepatitis",
+    "hep",
 ];
 
 /// Dotted forms that are not initials.
@@ -124,6 +227,11 @@ pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
     } else {
         p2
     };
+    // "works nights at Amazon", "works as a porter at Royal Stoke": a
+    // work verb a few words before the preposition, in the same sentence.
+    if matches!(p1, Some("at" | "for")) && far_work_cue(toks, a) {
+        return true;
+    }
     match p1 {
         Some(
             "attends" | "attended" | "attending" | "joined" | "joining" | "via" | "into" | "@",
@@ -202,10 +310,75 @@ pub(crate) fn org_cue(toks: &[Tok<'_>], a: usize) -> bool {
                     | "cafe"
                     | "café"
                     | "helpline"
+                    | "living"
+                    | "lives"
+                    | "staying"
+                    | "stays"
+                    | "stayed"
+                    | "physio"
+                    | "psychiatrist"
+                    | "psychologist"
+                    | "therapist"
+                    | "midwife"
+                    | "dentist"
+                    | "teacher"
+                    | "porter"
+                    | "cleaner"
+                    | "cleans"
+                    | "cleaning"
+                    | "carer"
+                    | "apprentice"
+                    | "apprenticeship"
+                    | "training"
+                    | "trains"
+                    | "studies"
+                    | "study"
             )
         ),
         _ => false,
     }
+}
+
+/// A verb of working two to five words before the preposition at `a - 1`
+/// (or `a - 2` after "the"), with no sentence break between.
+fn far_work_cue(toks: &[Tok<'_>], a: usize) -> bool {
+    let prep = if a >= 2 && toks[a - 1].lower == "the" {
+        a - 2
+    } else {
+        a.saturating_sub(1)
+    };
+    for k in 2..=5 {
+        let Some(j) = prep.checked_sub(k) else {
+            break;
+        };
+        if toks[j + 1..=prep].iter().any(|t| t.sent_start) {
+            break;
+        }
+        if matches!(
+            toks[j].l(),
+            "works"
+                | "worked"
+                | "working"
+                | "employed"
+                | "volunteers"
+                | "volunteered"
+                | "volunteering"
+                | "apprentice"
+                | "apprenticeship"
+                | "placement"
+                | "cleans"
+                | "cleaner"
+                | "porter"
+                | "receptionist"
+                | "job"
+                | "shifts"
+                | "studying"
+                | "studies"
+        ) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Ordinary words that name no particular organisation ("Mental Health
@@ -410,6 +583,15 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
                 || gn.starts_with(' ')
                     && !gn.contains('\n')
                     && next.is_some_and(|x| REPORT.contains(&x.l()) && !x.sent_start);
+            // A role in the brackets that follow: "AB (social worker,
+            // Sefton Council)".
+            let role = gn == " ("
+                && toks[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|x| text.get(t.e..x.s).is_some_and(|g| !g.contains(')')))
+                    .any(|x| role_word(x.l()));
+            let strong = strong || role;
             let paren = g.ends_with('(') && gn.starts_with(')');
             if initials_token(t, strong) && (strong || after_role || paren) {
                 push(out, toks, i, i, T::Name, 43);
@@ -455,7 +637,17 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec
                 });
             // "Client B (T)": the letter in brackets after a client label.
             let client = g == " (" && gn.starts_with(')') && i >= 2 && toks[i - 2].l() == "client";
-            if poss || quoted || verb || client {
+            // "K (15) disclosed": a letter with an age in brackets.
+            let aged = gn == " ("
+                && t.text != "A"
+                && next.is_some_and(|x| {
+                    x.has_digit
+                        && x.nchars <= 2
+                        && x.text.bytes().all(|c| c.is_ascii_digit())
+                        && text.get(x.e..).is_some_and(|r| r.starts_with(')'))
+                })
+                && prev.is_none_or(|p| !DESIGNATOR.contains(&p.l()));
+            if poss || quoted || verb || client || aged {
                 push(out, toks, i, i, T::Name, 42);
                 continue;
             }
@@ -706,6 +898,27 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
     let mut i = 0;
     while i < n {
         let t = &toks[i];
+        // "NHS Highland", "NHS Greater Glasgow and Clyde": a health board
+        // named after its area.
+        if t.lower == "nhs" && t.allcaps && !upper[i] && i + 1 < n && gap(text, toks, i + 1) == " "
+        {
+            let mut e = i;
+            while e + 1 < n
+                && matches!(gap(text, toks, e + 1), " " | " and " | " & ")
+                && toks[e + 1].cap
+                && toks[e + 1].alpha
+                && !toks[e + 1].allcaps
+                && !toks[e + 1].is(F_STOP | F_TITLE)
+                && !generic_word(toks[e + 1].l())
+            {
+                e += 1;
+            }
+            if e > i && (i + 1..=e).any(|k| toks[k].is(F_PLACE) || !toks[k].is(F_ENGLISH)) {
+                push(out, toks, i, e, T::Organisation, 39);
+                i = e + 1;
+                continue;
+            }
+        }
         // A capitalised run starting here (mixed-case text only).
         if t.cap && t.alpha && !upper[i] && !t.allcaps {
             let mut e = i;
@@ -765,7 +978,13 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
                 || suffix && words >= 2 && (cued || !t.sent_start || words >= 3)
                 || cued
                     && (words >= 2
-                        || t.nchars >= 2 && !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)))
+                        || t.nchars >= 2 && !t.is(F_ENGLISH | F_STOP | F_TITLE | F_CLINICAL)
+                        // "works nights at Amazon", "a job at Boots": after
+                        // a cue of employment even a capitalised word that
+                        // is also an ordinary one.
+                        || t.nchars >= 3
+                            && !t.is(F_STOP | F_TITLE | F_CLINICAL | F_CUE)
+                            && (crate::names::employer_cue(toks, i) || far_work_cue(toks, i))))
                 && !all_generic()
                 && !names_person()
                 && !service();
@@ -862,8 +1081,7 @@ fn organisations(text: &str, toks: &[Tok<'_>], upper: &[bool], out: &mut Vec<Can
                     | "into"
             )
             && org_cue(toks, i)
-            && !t.is(F_ENGLISH | F_CLINICAL | F_STOP)
-            && t.is(F_NAME | F_PLACE)
+            && !t.is(F_ENGLISH | F_CLINICAL | F_STOP | F_CARE | F_TITLE | F_CUE)
         {
             let mut e = i;
             while e + 1 < n
@@ -957,8 +1175,23 @@ fn preferred_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
 /// another case or without the cue that found it ("Kai" ... "kai").
 pub(crate) fn propagate(toks: &[Tok<'_>], found: &[Cand], out: &mut Vec<Cand>) {
     let mut names: Vec<&str> = Vec::new();
+    // Initials taken as a person's ("AB (social worker)"), matched again
+    // in the same capitals ("Actions: AB to update").
+    let mut initials: Vec<&str> = Vec::new();
     for c in found.iter().filter(|c| c.kind == T::Name) {
         let first = toks.partition_point(|t| t.s < c.s);
+        if let Some(t) = toks.get(first) {
+            if t.s == c.s
+                && t.e == c.e
+                && t.alpha
+                && t.allcaps
+                && (2..=3).contains(&t.nchars)
+                && !t.is(F_CARE | F_STOP | F_TITLE)
+                && !initials.contains(&t.text)
+            {
+                initials.push(t.text);
+            }
+        }
         for t in toks[first..].iter().take_while(|t| t.e <= c.e) {
             if t.alpha
                 && t.nchars >= 3
@@ -966,6 +1199,13 @@ pub(crate) fn propagate(toks: &[Tok<'_>], found: &[Cand], out: &mut Vec<Cand>) {
                 && !t.is(F_ENGLISH | F_CLINICAL | F_STOP | F_TITLE | F_CUE)
             {
                 names.push(t.lower);
+            }
+        }
+    }
+    if !initials.is_empty() {
+        for (i, t) in toks.iter().enumerate() {
+            if t.allcaps && initials.contains(&t.text) {
+                push(out, toks, i, i, T::Name, 24);
             }
         }
     }
@@ -1061,5 +1301,35 @@ mod tests {
         let got =
             texts("she goes to ember cic on mondays. email to duty team. her son's football team.");
         assert_eq!(got, ["ember cic"]);
+    }
+
+    #[test]
+    fn initials_with_a_role_or_an_age_and_their_repeats() {
+        let got = texts(
+            "Present: AB (social worker, Sefton Council), CD (counsellor), EF (school nurse). Actions: AB to update the plan. Discussed TW's disclosure.",
+        );
+        assert_eq!(got.iter().filter(|g| *g == "AB").count(), 2, "{got:?}");
+        for want in ["CD", "EF", "TW"] {
+            assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
+        }
+        let got = texts("Case discussion: K (15) disclosed self-harm. See Part B (2) of the form.");
+        assert!(got.iter().any(|g| g == "K"), "{got:?}");
+        assert!(!got.iter().any(|g| g == "B"), "{got:?}");
+    }
+
+    #[test]
+    fn employers_a_few_words_after_the_verb() {
+        let got = texts(
+            "Her mum works nights at Amazon in Coalville. He works as a porter at Royal Stoke. my shift at asda got changed. Eilidh works for NHS Highland.",
+        );
+        for want in ["Amazon", "Royal Stoke", "asda", "NHS Highland"] {
+            assert!(got.iter().any(|g| g == want), "{want}: {got:?}");
+        }
+        // Ordinary words after the cue are not employers.
+        let got = texts("She works nights at weekends and works at home.");
+        assert!(got.is_empty(), "{got:?}");
+        // An organisation word alone names no organisation.
+        let got = texts("Her son had a meeting at the Job Centre.");
+        assert!(got.is_empty(), "{got:?}");
     }
 }

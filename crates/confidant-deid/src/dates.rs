@@ -68,6 +68,21 @@ const DATE_CUES: &[&str] = &[
     "born",
     "dob",
     "d",
+    "acknowledged",
+    "informed",
+    "requested",
+    "replied",
+    "completed",
+    "started",
+    "ended",
+    "finished",
+    "attended",
+    "held",
+    "met",
+    "contacted",
+    "updated",
+    "issued",
+    "posted",
 ];
 
 /// Words before a number pair that make it a score or a measure
@@ -295,7 +310,9 @@ pub(crate) fn detect(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                             "weakness" | "strength" | "power" | "sessions" | "days" | "of"
                         ) && !gap(text, toks, i + 2).contains('\n')
                     });
-                    if cued && !measure || !measure && !next_measure && b != 10 {
+                    // "14/10" is no score out of ten: only "N/10" with N up
+                    // to 10 reads as one.
+                    if cued && !measure || !measure && !next_measure && (b != 10 || a > 10) {
                         let s = if weekday_before && matches!(gap(text, toks, i), " " | ", ") {
                             toks[i - 1].s
                         } else {
@@ -450,5 +467,11 @@ mod tests {
         let got = dates("Away 12-14 March, then from the 3rd to 5th June.");
         assert!(got.iter().any(|g| g == "12-14 March"), "{got:?}");
         assert!(got.iter().any(|g| g.starts_with("3rd")), "{got:?}");
+    }
+
+    #[test]
+    fn day_and_october_is_a_date_a_score_out_of_ten_is_not() {
+        let got = dates("Lead informed 14/10. Acknowledged 8/10. Mood 8/10 today, sleep 6/10.");
+        assert_eq!(got, ["14/10", "8/10"], "{got:?}");
     }
 }

@@ -41,6 +41,8 @@ pub(crate) const F_CLINICAL: u16 = 1 << 11;
 pub(crate) const F_CARE: u16 = 1 << 12;
 /// Set in a token's cached flags once the clinical table was asked.
 pub(crate) const F_CLIN_DONE: u16 = 1 << 13;
+/// A word that introduces a case or reference number (`patterns::REF_WORDS`).
+pub(crate) const F_REF: u16 = 1 << 14;
 pub(crate) const F_NAME: u16 = F_FIRST | F_SUR;
 
 /// All gazetteers, lower-cased.
@@ -179,6 +181,9 @@ fn build() -> Gazetteers {
         for w in set {
             *flags.entry(word_hash(w)).or_default() |= f;
         }
+    }
+    for w in crate::patterns::REF_WORDS {
+        *flags.entry(word_hash(w)).or_default() |= F_REF;
     }
     for p in single_places {
         *flags.entry(word_hash(p)).or_default() |= F_PLACE;

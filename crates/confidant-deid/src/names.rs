@@ -633,7 +633,9 @@ fn lower_case_names(text: &str, toks: &[Tok<'_>], out: &mut Vec<Cand>) {
                 && !PARTICLES.contains(&l)
         };
         let take = if no_caps {
-            name_like(t) && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5)
+            // (An inflected ordinary word, "messaged", is no name.)
+            name_like(t)
+                && (n >= 3 && t.is(F_NAME | F_PLACE) || n >= 5 && !crate::caseless::vocabulary(t))
         } else {
             // Position first (cheap), gazetteer flags only then.
             (cue_before || t.sent_start || verb_after)
@@ -669,7 +671,7 @@ fn service_run(toks: &[Tok<'_>], a: usize, b: usize, k: usize) -> bool {
 
 /// Words after which a capitalised run names an employer ("works at",
 /// "employed by").
-fn employer_cue(toks: &[Tok<'_>], a: usize) -> bool {
+pub(crate) fn employer_cue(toks: &[Tok<'_>], a: usize) -> bool {
     if a < 2 {
         return false;
     }
@@ -766,7 +768,15 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             push(out, toks, s, b, T::Address, 50);
             return;
         }
-        if GAZ.street_strong.contains(last) && !matches!(classify(&toks[b - 1]), Class::Common) {
+        // "on Bury Old Road": after a street preposition the words before
+        // the street word may be ordinary ones.
+        let street_prep = matches!(
+            before,
+            Some("on" | "off" | "along" | "near" | "down" | "up")
+        ) && before_gap == " ";
+        if GAZ.street_strong.contains(last)
+            && (!matches!(classify(&toks[b - 1]), Class::Common) || street_prep)
+        {
             push(out, toks, a, b, T::Address, 50);
             return;
         }
@@ -785,10 +795,11 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         return;
     }
     // A title or a relationship cue before: the run is a name.
+    // (Token flags, not set lookups: the same lists, one cached lookup.)
     let cued = title_before
-        || before.is_some_and(|w| {
-            (GAZ.titles.contains(w) && matches!(before_gap, " " | ". "))
-                || (GAZ.name_cues.contains(w) && matches!(before_gap, " " | ", "))
+        || a.checked_sub(1).map(|p| &toks[p]).is_some_and(|w| {
+            (w.is(F_TITLE) && matches!(before_gap, " " | ". "))
+                || (w.is(F_CUE) && matches!(before_gap, " " | ", "))
         });
     if cued {
         let mut e = a;
@@ -800,8 +811,21 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             return;
         }
     }
+    // A run that is only an organisation word ("the Job Centre", "at the
+    // Primary School") names no particular one, and is no person either.
+    if k > 0 && k == len {
+        return;
+    }
     // Places, longest match first within the run.
-    let mut covered = vec![false; len];
+    // Most runs are short: stack buffers, a heap one only for long runs.
+    let mut covered_buf = [false; 16];
+    let mut covered_heap = Vec::new();
+    let covered: &mut [bool] = if len <= covered_buf.len() {
+        &mut covered_buf[..len]
+    } else {
+        covered_heap.resize(len, false);
+        &mut covered_heap
+    };
     let mut x = a;
     while x <= b {
         let mut matched = 0;
@@ -852,7 +876,19 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
         }
     }
     // Names.
-    let classes: Vec<Class> = (a..=b).map(|i| classify(&toks[i])).collect();
+    let mut classes_buf = [Class::Common; 16];
+    let mut classes_heap = Vec::new();
+    let classes: &mut [Class] = if len <= classes_buf.len() {
+        &mut classes_buf[..len]
+    } else {
+        classes_heap.resize(len, Class::Common);
+        &mut classes_heap
+    };
+    for (c, i) in classes.iter_mut().zip(a..=b) {
+        *c = classify(&toks[i]);
+    }
+    let classes: &[Class] = classes;
+    let covered: &[bool] = covered;
     let strong = |c: Class| matches!(c, Class::Name | Class::Unknown);
     let any_strong = classes
         .iter()
@@ -905,8 +941,9 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             Class::Unknown => t.nchars >= 2,
             Class::AmbiguousName => {
                 let next = toks.get(a + i + 1).map(|n| n.l());
-                let cue = prev_lower(toks, a + i)
-                    .is_some_and(|w| GAZ.name_cues.contains(w) || GAZ.titles.contains(w));
+                let cue = (a + i)
+                    .checked_sub(1)
+                    .is_some_and(|p| toks[p].is(F_CUE | F_TITLE));
                 let month = is_month_word(t.lower)
                     && (prev_lower(toks, a + i).is_some_and(|w| {
                         matches!(
@@ -953,7 +990,7 @@ fn judge_run(text: &str, toks: &[Tok<'_>], a0: usize, b: usize, out: &mut Vec<Ca
             // is a name when a reporting verb follows it.
             Class::Common => {
                 t.is(F_FIRST)
-                    && !GAZ.titles.contains(t.l())
+                    && !t.is(F_TITLE)
                     && toks.get(a + i + 1).is_some_and(|n| {
                         !n.sent_start
                             && REPORT_VERBS.contains(&n.l())

@@ -195,7 +195,7 @@ fn gates(text: &str, toks: &[Tok<'_>]) -> Gates {
         if (3..=9).contains(&l.len()) && is_month_word(l) {
             g.month = true;
         }
-        if l.len() <= 10 && REF_WORDS.contains(&l) {
+        if t.is(crate::gazetteer::F_REF) {
             g.ref_word = true;
         }
         match l {
@@ -218,7 +218,7 @@ fn gates(text: &str, toks: &[Tok<'_>]) -> Gates {
     g
 }
 
-const REF_WORDS: &[&str] = &[
+pub(crate) const REF_WORDS: &[&str] = &[
     "case",
     "ref",
     "reference",
