@@ -111,6 +111,7 @@ vocabulary! {
         ManagePolicy => "manage-policy",
         ViewPolicy => "view-policy",
         ManageComplaints => "manage-complaints",
+        AssignCaseload => "assign-caseload",
     }
 }
 
@@ -128,7 +129,9 @@ impl Operation {
         match self {
             ViewEscalatedMatter | RecordEscalationDecision => ResourceKind::Matter,
             ManageUsers | VerifyAudit | SearchAudit | RunRetention | ReviewBreakGlass
-            | ManagePolicy | ViewPolicy | ManageComplaints => ResourceKind::Service,
+            | ManagePolicy | ViewPolicy | ManageComplaints | AssignCaseload => {
+                ResourceKind::Service
+            }
             _ => ResourceKind::Client,
         }
     }

@@ -43,6 +43,11 @@ pub struct ServerConfig {
     /// terminates TLS: send HSTS (and, with accounts, `Secure` cookies).
     pub https: bool,
     pub body_limit: usize,
+    /// Every connection comes from a reverse proxy the operator trusts
+    /// (`confidant serve --behind-https-proxy`): the client's address for
+    /// per-address sign-in throttling is the one the proxy appended to
+    /// `X-Forwarded-For`, not the proxy's own (which every user shares).
+    pub trusted_proxy: bool,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +55,7 @@ impl Default for ServerConfig {
         ServerConfig {
             https: false,
             body_limit: DEFAULT_BODY_LIMIT,
+            trusted_proxy: false,
         }
     }
 }

@@ -170,6 +170,27 @@ pub(crate) fn peer_address(parts: &Parts) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
+/// The client's address. Behind a trusted proxy, the last entry of the
+/// last `X-Forwarded-For` header: the one the proxy itself appended (any
+/// earlier entries came from the client and may be forged). Without a
+/// trusted proxy the header is ignored (anyone can send it).
+pub(crate) fn client_address(parts: &Parts, trusted_proxy: bool) -> Option<IpAddr> {
+    if trusted_proxy {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|a| a.trim().parse::<IpAddr>().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer_address(parts)
+}
+
 /// A `Set-Cookie` value for a session secret.
 pub fn session_set_cookie(secret: &str, max_age_seconds: i64) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(&format!(

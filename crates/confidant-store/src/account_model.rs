@@ -37,6 +37,9 @@ pub enum UserCreated {
     UsernameTaken,
     /// The setup link given is unknown, used or expired; nothing written.
     SetupLinkInvalid,
+    /// The practitioner record is already linked to an active account;
+    /// nothing was written.
+    PractitionerLinked,
 }
 
 /// A user account, unsealed.

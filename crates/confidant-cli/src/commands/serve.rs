@@ -148,6 +148,7 @@ async fn serve_service(service: Service, args: ServeArgs) -> anyhow::Result<Exit
         service,
         ServerConfig {
             https: args.behind_https_proxy,
+            trusted_proxy: args.behind_https_proxy,
             ..ServerConfig::default()
         },
     );

@@ -11,6 +11,7 @@
 
 mod auth;
 mod clients;
+mod form;
 mod home;
 mod matters;
 mod policy;
