@@ -407,7 +407,7 @@ pub(crate) async fn claim_sign_in_attempt(
     _keys: &Keys,
     ks: &[String],
     now_unix: i64,
-    wait: &(dyn Fn(&[(u32, Option<i64>)]) -> Option<i64> + Send + Sync),
+    wait: &ThrottleWait,
 ) -> Result<Option<i64>> {
     let mut tx = pool.begin().await?;
     // The same lock every audited write takes: the attempts for one key

@@ -6,7 +6,7 @@
 use super::{Db, Store, pg_accounts, sqlite_accounts};
 use crate::account_model::{
     ClientRelations, NewSession, NewToken, NewUser, StoredGrant, StoredSession, StoredToken,
-    StoredUser, UserCreated,
+    StoredUser, ThrottleWait, UserCreated,
 };
 use crate::error::Result;
 use confidant_audit::Action;
@@ -124,7 +124,7 @@ impl Store {
         &self,
         throttle_keys: &[String],
         now_unix: i64,
-        wait: &(dyn Fn(&[(u32, Option<i64>)]) -> Option<i64> + Send + Sync),
+        wait: &ThrottleWait,
     ) -> Result<Option<i64>> {
         dispatch_accounts!(self.claim_sign_in_attempt(throttle_keys, now_unix, wait))
     }
