@@ -114,6 +114,7 @@ vocabulary! {
         ManageSar => "manage-sar",
         ViewPromises => "view-promises",
         RecordPromise => "record-promise",
+        AssignCaseload => "assign-caseload",
     }
 }
 
@@ -131,7 +132,9 @@ impl Operation {
         match self {
             ViewEscalatedMatter | RecordEscalationDecision => ResourceKind::Matter,
             ManageUsers | VerifyAudit | SearchAudit | RunRetention | ReviewBreakGlass
-            | ManagePolicy | ViewPolicy | ManageComplaints => ResourceKind::Service,
+            | ManagePolicy | ViewPolicy | ManageComplaints | AssignCaseload => {
+                ResourceKind::Service
+            }
             _ => ResourceKind::Client,
         }
     }

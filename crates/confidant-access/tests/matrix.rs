@@ -74,6 +74,10 @@ fn expected(role: Role, op: Operation, rel: Relation) -> bool {
             ReviewBreakGlass => {
                 matches!(role, Role::SafeguardingOfficer | Role::RecordsManager)
             }
+            // IAPT: "clinical lead/service manager": allocating caseload is
+            // clinical management, not account administration ("an
+            // administrator manages accounts and sees no clinical content").
+            AssignCaseload => role == Role::ServiceManager,
             // Policy reviews and complaints are the service's management.
             ManagePolicy | ManageComplaints => role == Role::ServiceManager,
             ViewPolicy => true,
@@ -255,6 +259,25 @@ fn an_administrator_who_also_practises_still_sees_no_clinical_content() {
         &target(Operation::ViewRetention, Relation::Assigned),
     );
     assert!(got.allowed);
+}
+
+#[test]
+fn an_administrator_who_is_also_a_service_manager_allocates_no_caseload() {
+    // "An administrator manages accounts and sees no clinical content at
+    // all, whatever other role the account has": giving a client's record
+    // to a practitioner of their choosing would be a way round that.
+    let policy = AccessPolicy::default_policy().unwrap();
+    let manager = Subject {
+        user: USER.into(),
+        roles: vec![Role::ServiceManager],
+    };
+    let both = Subject {
+        user: USER.into(),
+        roles: vec![Role::ServiceManager, Role::Administrator],
+    };
+    let op = Operation::AssignCaseload;
+    assert!(policy.check(&manager, op, &Target::Service).allowed);
+    assert!(!policy.check(&both, op, &Target::Service).allowed);
 }
 
 #[test]

@@ -162,7 +162,9 @@ pub(crate) fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, Ap
     }
 }
 
-/// The peer's address (when served on a socket; absent in in-process tests).
+/// The client's address (when served on a socket; absent in in-process
+/// tests): the peer's, or behind a trusted proxy (`--trusted-proxy`) the one
+/// that proxy appended to `X-Forwarded-For` (rewritten by `headers.rs`).
 pub(crate) fn peer_address(parts: &Parts) -> Option<IpAddr> {
     parts
         .extensions

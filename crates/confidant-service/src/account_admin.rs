@@ -81,7 +81,12 @@ impl Service {
             TotpSecret::from_bytes(secret).map_err(|e| ServiceError::Refused(e.to_string()))?;
         let now_s = u64::try_from(unix_seconds(now)).unwrap_or(0);
         match secret.verify(code.trim(), now_s, user.totp_last_step) {
-            Ok(step) => Ok(step),
+            Ok(step) => {
+                // `check_throttles` counted this attempt as a failure up
+                // front (atomically); a right code clears the count.
+                self.store().clear_sign_in_throttles(&keys).await?;
+                Ok(step)
+            }
             Err(e) => self.refuse_fresh_code(user, e, now).await,
         }
     }
@@ -95,7 +100,8 @@ impl Service {
         self.store()
             .record_sign_in_refusal(
                 user.id.as_str(),
-                &[format!("user:{}", user.id)],
+                // Counted already by `check_throttles`: the audit entry only.
+                &[],
                 unix_seconds(now),
                 Action::SignInFail,
                 vec![user.id.to_string()],
@@ -139,7 +145,8 @@ impl Service {
             self.store()
                 .record_sign_in_refusal(
                     user.id.as_str(),
-                    &keys,
+                    // Counted already by `check_throttles`: the audit entry only.
+                    &[],
                     unix_seconds(now),
                     Action::SignInFail,
                     vec![user.id.to_string()],

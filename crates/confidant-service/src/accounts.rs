@@ -29,7 +29,7 @@ use crate::{Result, Service, ServiceError, refuse};
 use confidant_access::{AccessPolicy, ClientFacts, Operation, Role, Subject, Target};
 use confidant_auth::password::{self, PasswordRules};
 use confidant_auth::recovery::RecoveryCodes;
-use confidant_auth::throttle::Throttle;
+use confidant_auth::throttle::{Throttle, ThrottleRule};
 use confidant_auth::totp::{TotpError, TotpSecret};
 use confidant_core::ids::{ClientId, GrantId, PractitionerId, SessionId, TokenId, UserId};
 use confidant_core::record::Timestamp;
@@ -432,6 +432,7 @@ impl Service {
             UserCreated::SetupLinkInvalid => Err(ServiceError::SignInRefused(
                 "the setup link is unknown, already used or expired".into(),
             )),
+            UserCreated::PractitionerLinked => refuse(PRACTITIONER_LINKED),
         }
     }
 
@@ -453,9 +454,12 @@ impl Service {
             UserCreated::Created(id) => Ok(id),
             UserCreated::UsernameTaken => refuse("that username is taken"),
             UserCreated::SetupLinkInvalid => refuse("the setup link is not valid"),
+            UserCreated::PractitionerLinked => refuse(PRACTITIONER_LINKED),
         }
     }
 
+    // A second account on a practitioner record would read that
+    // practitioner's caseload (the store refuses it too, by a unique index).
     async fn insert_user(
         &self,
         actor: &str,
@@ -566,7 +570,11 @@ impl Service {
         Ok(())
     }
 
-    /// Refuses (and audits) an attempt while a throttle's delay runs.
+    /// Refuses (and audits, coalesced per address) an attempt while a
+    /// throttle's delay runs; otherwise counts it as a failure on every key
+    /// in the same atomic step (so parallel attempts cannot all pass the
+    /// check), to be cleared when the attempt succeeds. An address key
+    /// (`addr:`) follows the far looser per-address rule.
     pub(crate) async fn check_throttles(
         &self,
         keys: &[String],
@@ -583,19 +591,35 @@ impl Service {
         now: Timestamp,
         ids: Vec<String>,
     ) -> Result<()> {
-        let states = self.store().throttles(keys).await?;
         let now_s = unix_seconds(now);
-        let wait = states
+        let rules: Vec<ThrottleRule> = keys
             .iter()
-            .filter_map(|(failures, last)| {
-                Throttle {
-                    failures: *failures,
-                    last_failure: *last,
+            .map(|k| {
+                if k.starts_with("addr:") {
+                    ThrottleRule::PER_ADDRESS
+                } else {
+                    ThrottleRule::PER_ACCOUNT
                 }
-                .check(now_s)
-                .err()
             })
-            .max();
+            .collect();
+        let rule = move |states: &[(u32, Option<i64>)]| {
+            states
+                .iter()
+                .zip(rules.iter())
+                .filter_map(|((failures, last), rule)| {
+                    Throttle {
+                        failures: *failures,
+                        last_failure: *last,
+                    }
+                    .check_with(rule, now_s)
+                    .err()
+                })
+                .max()
+        };
+        let wait = self
+            .store()
+            .claim_sign_in_attempt(keys, now_s, &rule)
+            .await?;
         if let Some(wait) = wait {
             self.record_refusal("throttled", address, &[], now, Action::SignInThrottled, ids)
                 .await?;
@@ -629,7 +653,7 @@ impl Service {
         if password.chars().count() > password::MAX_LENGTH {
             // Bounded before hashing; the same answer as a wrong password.
             let _ = blocking(|| password::verify_unknown_user("")).await?;
-            return self.refuse_sign_in(&keys, address, now, ids).await;
+            return self.refuse_sign_in(address, now, ids).await;
         }
         let ok = match &user {
             Some(u) if !u.disabled => {
@@ -639,7 +663,7 @@ impl Service {
             _ => blocking(move || password::verify_unknown_user(&password)).await?,
         };
         let Some(user) = user.filter(|_| ok) else {
-            return self.refuse_sign_in(&keys, address, now, ids).await;
+            return self.refuse_sign_in(address, now, ids).await;
         };
         let (secret, hash, csrf) = self.new_session_secret()?;
         let expires = Timestamp(now.unix_micros() + self.accounts.second_factor_micros);
@@ -655,7 +679,9 @@ impl Service {
                     replaces: None,
                 },
                 Action::SignIn,
-                &[],
+                // A success clears the name's count (not the address's: an
+                // attacker's own account would reset it).
+                &keys[..1],
             )
             .await?;
         Ok(IssuedSession {
@@ -673,12 +699,13 @@ impl Service {
 
     async fn refuse_sign_in<T>(
         &self,
-        keys: &[String],
         address: Option<IpAddr>,
         now: Timestamp,
         ids: Vec<String>,
     ) -> Result<T> {
-        self.record_refusal("password", address, keys, now, Action::SignInFail, ids)
+        // Counted already by `check_throttles_from`: the (coalesced) audit
+        // entry only.
+        self.record_refusal("password", address, &[], now, Action::SignInFail, ids)
             .await?;
         Err(ServiceError::SignInRefused(
             "the username or password is not right".into(),
@@ -804,6 +831,9 @@ impl Service {
         else {
             return refuse("this account has already enrolled its authenticator");
         };
+        self.store()
+            .clear_sign_in_throttles(&[format!("user:{}", user.id)])
+            .await?;
         Ok((self.issued(id, secret_str, csrf), shown))
     }
 
@@ -837,7 +867,8 @@ impl Service {
         self.store()
             .record_sign_in_refusal(
                 user.id.as_str(),
-                &[format!("user:{}", user.id)],
+                // Counted already by `check_throttles`: the audit entry only.
+                &[],
                 unix_seconds(Timestamp(confidant_store::now_micros())),
                 Action::SignInFail,
                 vec![user.id.to_string()],
@@ -1046,12 +1077,16 @@ impl Service {
         }
     }
 
-    /// Ends every session of the user (the current one included).
+    /// Ends every session of the user (the current one included) and
+    /// revokes every personal access token of theirs: "everywhere" includes
+    /// the scripts a lost laptop holds tokens for. Returns the sessions
+    /// ended.
     pub async fn sign_out_everywhere(&self, who: &Principal) -> Result<u64> {
-        Ok(self
+        let (sessions, _tokens) = self
             .store()
-            .revoke_sessions(who.actor(), &who.user_id, None, Action::SessionRevoke)
-            .await?)
+            .revoke_all_credentials(who.actor(), &who.user_id, Action::SessionRevoke)
+            .await?;
+        Ok(sessions)
     }
 
     /// Ends one of the user's own sessions; how many were ended (0: no
@@ -1266,20 +1301,19 @@ impl Service {
         }
     }
 
-    /// Assigns a practitioner to a client (who may: a user allowed to
-    /// manage users, or a practitioner assigned already).
+    /// Assigns a practitioner to a client. Allocating work is a clinical
+    /// management decision (`assign-caseload`: the service manager in the
+    /// default policy), not account administration: an administrator
+    /// manages accounts and sees no clinical content, so they must not be
+    /// able to give anyone a client's record.
     pub async fn assign_client(
         &self,
         who: &Principal,
         client: &ClientId,
         practitioner: &PractitionerId,
     ) -> Result<()> {
-        let facts = self.client_facts(client).await?;
-        let already = facts.assigned.iter().any(|u| u == who.user_id.as_str());
-        if !already {
-            self.authorize(who, Operation::ManageUsers, &Target::Service)
-                .await?;
-        }
+        self.authorize(who, Operation::AssignCaseload, &Target::Service)
+            .await?;
         Ok(self
             .store()
             .assign_client(who.actor(), client, practitioner)
@@ -1304,7 +1338,9 @@ impl Service {
         supervisor: &PractitionerId,
         supervisee: &PractitionerId,
     ) -> Result<()> {
-        self.authorize(who, Operation::ManageUsers, &Target::Service)
+        // Who supervises whom decides whose material a supervisor sees: a
+        // caseload decision, like an assignment.
+        self.authorize(who, Operation::AssignCaseload, &Target::Service)
             .await?;
         Ok(self
             .store()
@@ -1346,18 +1382,42 @@ impl Service {
             return Err(ServiceError::NotAllowed);
         }
         let reason = reason.trim();
-        if reason.chars().count() < 10 {
-            return refuse("give a reason of at least 10 characters for opening this record");
+        // Counted without invisible characters (zero-width spaces, bidi
+        // controls): a reason must be one a reviewer can read.
+        let visible = reason
+            .chars()
+            .filter(|c| !confidant_core::record::is_invisible(*c))
+            .count();
+        if visible < 10 {
+            return refuse(
+                "give a reason of at least 10 visible characters for opening this record",
+            );
         }
         if reason.chars().count() > 2000 {
             return refuse("the reason must be at most 2000 characters");
         }
         let now = confidant_store::now_micros();
         let expires = Timestamp(now + self.accounts.break_glass_micros);
-        let id = self
+        let created = self
             .store()
             .create_grant(who.actor(), &who.user_id, client, reason, expires)
-            .await?;
+            .await;
+        let id = match created {
+            Ok(id) => id,
+            // An unknown client answers as a forbidden one, audited, so ids
+            // cannot be probed.
+            Err(confidant_store::StoreError::UnknownClient) => {
+                self.store()
+                    .record_event(
+                        who.actor(),
+                        Action::AccessRefused,
+                        vec![who.user_id.to_string()],
+                    )
+                    .await?;
+                return Err(ServiceError::NotAllowed);
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(GrantView {
             id,
             user_id: who.user_id.clone(),
@@ -1396,10 +1456,28 @@ impl Service {
             .collect())
     }
 
-    /// Closes a grant's review.
+    /// Closes a grant's review. Separation of duties: the grantee may not
+    /// review their own grant (a practitioner who is also a safeguarding
+    /// officer or records manager), here and in the store.
     pub async fn review_break_glass(&self, who: &Principal, id: &GrantId) -> Result<()> {
         self.authorize(who, Operation::ReviewBreakGlass, &Target::Service)
             .await?;
+        let own = self
+            .store()
+            .list_grants(true)
+            .await?
+            .iter()
+            .any(|g| &g.id == id && g.user_id == who.user_id);
+        if own {
+            self.store()
+                .record_event(
+                    who.actor(),
+                    Action::AccessRefused,
+                    vec![who.user_id.to_string(), id.to_string()],
+                )
+                .await?;
+            return refuse("a break-glass grant is reviewed by someone other than its holder");
+        }
         if self.store().review_grant(who.actor(), id).await? {
             Ok(())
         } else {
@@ -1418,6 +1496,9 @@ fn kind_of(p: Presented<'_>) -> &'static str {
         Presented::Bearer(_) => "bearer",
     }
 }
+
+const PRACTITIONER_LINKED: &str = "that practitioner record is already linked to an active account; \
+     a practitioner record has one account";
 
 pub(crate) fn user_view(u: &StoredUser) -> Result<UserView> {
     Ok(UserView {

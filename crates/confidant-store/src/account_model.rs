@@ -37,6 +37,9 @@ pub enum UserCreated {
     UsernameTaken,
     /// The setup link given is unknown, used or expired; nothing written.
     SetupLinkInvalid,
+    /// The practitioner record is already linked to an active account;
+    /// nothing was written.
+    PractitionerLinked,
 }
 
 /// A user account, unsealed.
@@ -160,3 +163,8 @@ pub struct ClientRelations {
     /// Users whose practitioner record supervises an assigned one.
     pub supervisor_users: Vec<UserId>,
 }
+
+/// The caller's throttle rule for `Store::claim_sign_in_attempt`: given
+/// each key's (failures, last failure in unix seconds), how many seconds
+/// the attempt must still wait, if any.
+pub type ThrottleWait = dyn Fn(&[(u32, Option<i64>)]) -> Option<i64> + Send + Sync;

@@ -155,6 +155,15 @@ pub(crate) async fn create_user(
         if exists.is_none() {
             return Err(StoreError::UnknownRecord { kind: "practitioner" });
         }
+        // One active account per practitioner record (also a unique index,
+        // migration 0012, so a race cannot link two).
+        let linked = query("SELECT 1 AS one FROM users WHERE practitioner_id = $1 AND disabled_at IS NULL")
+            .bind(p.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if linked.is_some() {
+            return Ok(UserCreated::PractitionerLinked);
+        }
     }
     // Wrapped after the writer lock, so under the generation in force.
     let key = DataKey::generate();
@@ -386,6 +395,65 @@ pub(crate) async fn throttles(pool: &Pool, _keys: &Keys, ks: &[String]) -> Resul
     Ok(out)
 }
 
+/// Check-and-count in one step: under the writer lock (so parallel
+/// attempts queue behind each other, on either backend), reads each key's
+/// state and asks `wait` (the caller's rule) whether the attempt must wait.
+/// If so, nothing is counted and `Some(seconds)` is returned; otherwise the
+/// attempt is counted as a failure on every key now, before the secret is
+/// checked, and `None` is returned: the caller clears the keys when the
+/// attempt succeeds.
+pub(crate) async fn claim_sign_in_attempt(
+    pool: &Pool,
+    _keys: &Keys,
+    ks: &[String],
+    now_unix: i64,
+    wait: &ThrottleWait,
+) -> Result<Option<i64>> {
+    let mut tx = pool.begin().await?;
+    // The same lock every audited write takes: the attempts for one key
+    // are serialised without a lock of their own.
+    query("UPDATE audit_state SET writes = writes + 1 WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let mut states = Vec::with_capacity(ks.len());
+    for k in ks {
+        let row = query("SELECT failures, last_failure FROM sign_in_throttles WHERE k = $1")
+            .bind(k.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        states.push(match row {
+            Some(r) => (
+                u32::try_from(r.try_get::<i64, _>("failures")?).unwrap_or(u32::MAX),
+                r.try_get::<Option<i64>, _>("last_failure")?,
+            ),
+            None => (0, None),
+        });
+    }
+    if let Some(seconds) = wait(&states) {
+        tx.rollback().await?;
+        return Ok(Some(seconds));
+    }
+    for k in ks {
+        query(
+            "INSERT INTO sign_in_throttles (k, failures, last_failure) VALUES ($1, 1, $2) \
+             ON CONFLICT (k) DO UPDATE SET failures = sign_in_throttles.failures + 1, last_failure = $2",
+        )
+        .bind(k.as_str())
+        .bind(now_unix)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// Clears throttle keys after a success that has no transaction of its own
+/// to clear them in.
+pub(crate) async fn clear_sign_in_throttles(pool: &Pool, _keys: &Keys, ks: &[String]) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    clear_throttles(&mut conn, ks).await
+}
+
 async fn clear_throttles(conn: &mut Conn, ks: &[String]) -> Result<()> {
     for k in ks {
         query("DELETE FROM sign_in_throttles WHERE k = $1")
@@ -546,6 +614,36 @@ pub(crate) async fn revoke_sessions(
     write_entries(&mut tx, keys, &mut chain, vec![draft(actor, action, ids)]).await?;
     tx.commit().await?;
     Ok(done.rows_affected())
+}
+
+/// Ends every session of the user and revokes every personal access token
+/// of theirs, in one transaction with one audit entry (`action`). Returns
+/// (sessions ended, tokens revoked).
+pub(crate) async fn revoke_all_credentials(
+    pool: &Pool,
+    keys: &Keys,
+    actor: &str,
+    user: &UserId,
+    action: Action,
+) -> Result<(u64, u64)> {
+    let now = now_micros();
+    let mut tx = pool.begin().await?;
+    let mut chain = lock_chain(&mut tx, keys).await?;
+    let sessions = query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let tokens = query("UPDATE access_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    write_entries(&mut tx, keys, &mut chain, vec![draft(actor, action, vec![user.to_string()])]).await?;
+    tx.commit().await?;
+    Ok((sessions, tokens))
 }
 
 pub(crate) async fn create_token(pool: &Pool, keys: &Keys, actor: &str, new: &NewToken) -> Result<TokenId> {
@@ -734,7 +832,12 @@ pub(crate) async fn list_grants(pool: &Pool, keys: &Keys, open_only: bool) -> Re
 pub(crate) async fn review_grant(pool: &Pool, keys: &Keys, actor: &str, id: &GrantId) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let mut chain = lock_chain(&mut tx, keys).await?;
-    let done = query("UPDATE break_glass_grants SET reviewed_by = $1, reviewed_at = $2 WHERE id = $3 AND reviewed_at IS NULL")
+    // Separation of duties: the grantee never closes the review of their
+    // own grant (the actor is the reviewing user's id).
+    let done = query(
+        "UPDATE break_glass_grants SET reviewed_by = $1, reviewed_at = $2 \
+         WHERE id = $3 AND reviewed_at IS NULL AND user_id <> $1",
+    )
         .bind(actor)
         .bind(now_micros())
         .bind(id.as_str())

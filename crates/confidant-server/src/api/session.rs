@@ -4,8 +4,7 @@
 
 use super::{ApiJson, RecordList};
 use crate::session::{
-    ApiUser, csrf_from_headers, now, peer_address, session_clear_cookie, session_cookie,
-    session_set_cookie,
+    ApiUser, csrf_from_headers, now, session_clear_cookie, session_cookie, session_set_cookie,
 };
 use crate::{AppError, AppState};
 use axum::Json;
@@ -84,13 +83,15 @@ fn with_cookie(issued: IssuedSession, body: SignInStep) -> Result<Response, AppE
     Ok(res)
 }
 
-/// The peer's address, for throttling per address.
+/// The client's address, for throttling per address: the peer's, or
+/// behind a trusted proxy the one the proxy forwarded
+/// (`crate::session::peer_address`).
 pub struct Peer(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        Ok(Peer(peer_address(parts)))
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        Ok(Peer(crate::session::peer_address(parts)))
     }
 }
 

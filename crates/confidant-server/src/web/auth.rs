@@ -100,7 +100,7 @@ fn with_cookie(issued: &IssuedSession, mut res: Response) -> Response {
 async fn sign_in(
     State(state): State<AppState>,
     Peer(peer): Peer,
-    axum::Form(form): axum::Form<SignInForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<SignInForm>,
 ) -> Result<Response, WebError> {
     let mut errors = FormErrors::default();
     if form.username.trim().is_empty() {
@@ -199,7 +199,7 @@ struct EnrolForm {
 async fn confirm_enrolment(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<EnrolForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<EnrolForm>,
 ) -> Result<Response, WebError> {
     let p = match pending(&state, &headers, Some(&form.csrf_token)).await? {
         Ok(p) => p,
@@ -267,7 +267,7 @@ struct CodeForm {
 async fn code(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<CodeForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<CodeForm>,
 ) -> Result<Response, WebError> {
     let p = match pending(&state, &headers, Some(&form.csrf_token)).await? {
         Ok(p) => p,
@@ -315,7 +315,7 @@ struct CsrfOnly {
 async fn sign_out(
     State(state): State<AppState>,
     user: PageUser,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<CsrfOnly>,
 ) -> Result<Response, WebError> {
     user.check_csrf(&state, &form.csrf_token).await?;
     state.service().sign_out(user.0.principal()).await?;
@@ -371,7 +371,7 @@ struct SetupForm {
 
 async fn setup(
     State(state): State<AppState>,
-    axum::Form(form): axum::Form<SetupForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<SetupForm>,
 ) -> Result<Response, WebError> {
     let mut errors = FormErrors::default();
     if form.username.trim().is_empty() {

@@ -96,7 +96,7 @@ fn opt(s: &str) -> Option<String> {
 async fn add_client(
     State(state): State<AppState>,
     user: PageUser,
-    axum::Form(form): axum::Form<NewClientForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<NewClientForm>,
 ) -> Result<Response, WebError> {
     user.check_csrf(&state, &form.csrf_token).await?;
     let mut errors = FormErrors::default();
@@ -285,7 +285,7 @@ async fn write_note(
     crate::session::OptionalUser(user): crate::session::OptionalUser,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<NoteForm>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<NoteForm>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
     let Some(user) = user.map(PageUser) else {
@@ -349,7 +349,7 @@ async fn record_consent(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<ConsentForm>,
+    crate::web::form::WebForm(f): crate::web::form::WebForm<ConsentForm>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
     user.check_csrf(&state, &f.csrf_token).await?;
@@ -417,7 +417,7 @@ async fn withdraw_consent(
     State(state): State<AppState>,
     user: PageUser,
     Path((id, consent)): Path<(String, String)>,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<CsrfOnly>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
     let consent: ConsentId = consent.parse().map_err(|_| WebError(AppError::NotFound))?;
@@ -464,7 +464,7 @@ async fn break_glass(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<BreakGlassForm>,
+    crate::web::form::WebForm(f): crate::web::form::WebForm<BreakGlassForm>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
     user.check_csrf(&state, &f.csrf_token).await?;

@@ -51,7 +51,7 @@ async fn review_grant(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    crate::web::form::WebForm(form): crate::web::form::WebForm<CsrfOnly>,
 ) -> Result<Response, WebError> {
     user.check_csrf(&state, &form.csrf_token).await?;
     let id: GrantId = id

@@ -158,7 +158,7 @@ async fn open_matter(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<NewMatterForm>,
+    crate::web::form::WebForm(f): crate::web::form::WebForm<NewMatterForm>,
 ) -> Result<Response, WebError> {
     let id = client_id(&id)?;
     user.check_csrf(&state, &f.csrf_token).await?;
@@ -354,7 +354,7 @@ async fn decide(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<DecideForm>,
+    crate::web::form::WebForm(f): crate::web::form::WebForm<DecideForm>,
 ) -> Result<Response, WebError> {
     let id = matter_id(&id)?;
     user.check_csrf(&state, &f.csrf_token).await?;
@@ -418,7 +418,7 @@ async fn record(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<RecordForm>,
+    crate::web::form::WebForm(f): crate::web::form::WebForm<RecordForm>,
 ) -> Result<Response, WebError> {
     let id = matter_id(&id)?;
     user.check_csrf(&state, &f.csrf_token).await?;

@@ -12,6 +12,7 @@
 mod auth;
 mod clients;
 mod drafts;
+mod form;
 mod home;
 mod matters;
 mod packages;

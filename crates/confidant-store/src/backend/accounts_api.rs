@@ -6,7 +6,7 @@
 use super::{Db, Store, pg_accounts, sqlite_accounts};
 use crate::account_model::{
     ClientRelations, NewSession, NewToken, NewUser, StoredGrant, StoredSession, StoredToken,
-    StoredUser, UserCreated,
+    StoredUser, ThrottleWait, UserCreated,
 };
 use crate::error::Result;
 use confidant_audit::Action;
@@ -114,6 +114,35 @@ impl Store {
     /// (failures, last failure in unix seconds) for each throttle key.
     pub async fn throttles(&self, keys: &[String]) -> Result<Vec<(u32, Option<i64>)>> {
         dispatch_accounts!(self.throttles(keys))
+    }
+
+    /// Check-and-count in one atomic step: `wait` (the caller's rule) sees
+    /// each key's (failures, last failure); `Some(seconds)`: refused, nothing
+    /// counted; `None`: the attempt is counted as a failure on every key
+    /// (cleared by the caller on success).
+    pub async fn claim_sign_in_attempt(
+        &self,
+        throttle_keys: &[String],
+        now_unix: i64,
+        wait: &ThrottleWait,
+    ) -> Result<Option<i64>> {
+        dispatch_accounts!(self.claim_sign_in_attempt(throttle_keys, now_unix, wait))
+    }
+
+    /// Clears throttle keys (after a success).
+    pub async fn clear_sign_in_throttles(&self, throttle_keys: &[String]) -> Result<()> {
+        dispatch_accounts!(self.clear_sign_in_throttles(throttle_keys))
+    }
+
+    /// Ends every session and revokes every token of the user, audited as
+    /// `action`: (sessions ended, tokens revoked).
+    pub async fn revoke_all_credentials(
+        &self,
+        actor: &str,
+        user: &UserId,
+        action: Action,
+    ) -> Result<(u64, u64)> {
+        dispatch_accounts!(self.revoke_all_credentials(actor, user, action))
     }
 
     /// A refused sign-in: one more failure on each of `throttle_keys`, and
