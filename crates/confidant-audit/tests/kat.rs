@@ -173,6 +173,7 @@ fn kat_action_spellings() {
             "promise.read",
             "policy.review",
             "policy_review.read",
+            "audit.search",
             "sign_in.refusals_coalesced",
             "password.change",
             "account.disable",
