@@ -132,6 +132,10 @@ actions! {
     PolicyReview => "policy.review",
     /// The recorded policy reviews were read.
     PolicyReviewRead => "policy_review.read",
+    /// A matter was escalated to a safeguarding officer.
+    MatterEscalate => "matter.escalate",
+    /// The escalations waiting for a safeguarding officer were listed.
+    EscalationList => "escalation.list",
 }
 
 impl fmt::Display for Action {
