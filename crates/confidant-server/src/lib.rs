@@ -169,6 +169,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/", any(unauthenticated))
         .route("/api/{*rest}", any(unauthenticated))
         .merge(api::matters::routes())
+        .merge(api::escalations::routes())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -357,7 +357,7 @@ impl Service {
         self
     }
 
-    fn access_policy(&self) -> Result<&AccessPolicy> {
+    pub(crate) fn access_policy(&self) -> Result<&AccessPolicy> {
         match &self.access {
             Some(p) => Ok(p),
             None => default_access_policy(),

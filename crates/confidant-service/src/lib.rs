@@ -25,6 +25,7 @@ pub mod authorised;
 pub mod authorised_matters;
 pub mod caseload;
 pub mod demo;
+pub mod escalation;
 pub mod health;
 pub mod matter;
 pub mod package;

@@ -3,6 +3,7 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod escalations;
 pub mod matters;
 pub mod records;
 pub mod session;
@@ -102,6 +103,7 @@ impl Modify for Security {
         matters::open_case_matter, matters::assess, matters::record, matters::amend,
         matters::attest, matters::close, matters::build_package, matters::preview,
         matters::deliver, matters::disclosures,
+        escalations::escalate, escalations::waiting,
     )
 )]
 pub struct ApiDoc;
