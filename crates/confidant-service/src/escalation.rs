@@ -142,10 +142,11 @@ impl Service {
                  choose a user with the safeguarding-officer role",
             );
         }
-        Ok(self
-            .store()
-            .add_escalation(who.actor(), matter, to_user)
-            .await?)
+        match self.store().add_escalation(who.actor(), matter, to_user).await {
+            Ok(id) => Ok(id),
+            Err(confidant_store::StoreError::AlreadyRecorded { what }) => refuse(what),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The escalations waiting for me (matters escalated to me and still

@@ -39,11 +39,10 @@ pub struct EscalateBody {
     request_body = EscalateBody,
     responses(
         (status = 201, description = "the matter is escalated to that safeguarding officer", body = Created),
-        (status = 400, description = "bad input (or the user is not a safeguarding officer); nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad input (the user is not a safeguarding officer, the matter is closed or already escalated to them); nothing changed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not allowed, CSRF token missing or wrong, or a read-only token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such record, or the path is not known", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "already escalated to that person, or the matter is closed", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "the body is larger than the limit", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
