@@ -25,7 +25,13 @@ async fn get(h: &Harness, s: &Session, path: &str) -> (StatusCode, Value) {
 
 async fn post(h: &Harness, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
     let (st, _, b) = h
-        .call(Method::POST, path, Some(&s.cookie), Some(&s.csrf), Some(body))
+        .call(
+            Method::POST,
+            path,
+            Some(&s.cookie),
+            Some(&s.csrf),
+            Some(body),
+        )
         .await;
     (st, b)
 }
@@ -87,13 +93,22 @@ fn a_safeguarding_concern_reaches_only_the_safeguarding_officer() {
         // recipient without the role (Bob, the administrator).
         let r = post(&h, &alice, &esc, json!({"to_user": "dan"})).await;
         assert_eq!(r.0, StatusCode::BAD_REQUEST, "{}", r.1);
-        let r = post(&h, &alice, &esc, json!({"to_user": so_id.to_string(), "cc": "x"})).await;
+        let r = post(
+            &h,
+            &alice,
+            &esc,
+            json!({"to_user": so_id.to_string(), "cc": "x"}),
+        )
+        .await;
         assert_eq!(r.0, StatusCode::BAD_REQUEST, "{}", r.1);
         for to in [&bob_id, &admin_id] {
             let r = post(&h, &alice, &esc, json!({"to_user": to.to_string()})).await;
             assert_eq!(r.0, StatusCode::BAD_REQUEST, "{}", r.1);
             assert!(
-                r.1["detail"].as_str().unwrap().contains("Safeguarding Officer"),
+                r.1["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Safeguarding Officer"),
                 "{}",
                 r.1
             );
@@ -108,7 +123,12 @@ fn a_safeguarding_concern_reaches_only_the_safeguarding_officer() {
         created(post(&h, &alice, &esc, json!({"to_user": so_id.to_string()})).await);
         let r = post(&h, &alice, &esc, json!({"to_user": so_id.to_string()})).await;
         assert_eq!(r.0, StatusCode::BAD_REQUEST, "{}", r.1);
-        assert!(r.1["detail"].as_str().unwrap().contains("already escalated"));
+        assert!(
+            r.1["detail"]
+                .as_str()
+                .unwrap()
+                .contains("already escalated")
+        );
 
         // The officer sees the escalated matter and has it waiting.
         let (st, v) = get(&h, &so, &format!("/api/v1/matters/{m}")).await;

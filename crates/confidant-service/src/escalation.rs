@@ -99,17 +99,19 @@ impl Service {
             .collect())
     }
 
-    /// A practitioner assigned to the matter's client escalates it to a
-    /// user holding the safeguarding-officer role (audited
-    /// `matter.escalate`). Anyone else is refused "not allowed"; a
-    /// recipient who is not a safeguarding officer is refused by name of
-    /// the problem, nothing written.
-    pub async fn escalate_matter_as(
+    /// Whom the practitioner assigned to the matter's client may escalate
+    /// it to (the users with the safeguarding-officer role); anyone else
+    /// is refused "not allowed" (audited).
+    pub async fn escalation_choices_as(
         &self,
         who: &Principal,
         matter: &MatterId,
-        to_user: &UserId,
-    ) -> Result<EscalationId> {
+    ) -> Result<Vec<OfficerChoice>> {
+        self.authorize_escalation(who, matter).await?;
+        self.safeguarding_officers().await
+    }
+
+    async fn authorize_escalation(&self, who: &Principal, matter: &MatterId) -> Result<()> {
         let client = match self.store().matter_client(matter).await {
             Ok(c) => c,
             Err(confidant_store::StoreError::UnknownRecord { .. }) => {
@@ -131,6 +133,21 @@ impl Service {
         if !who.roles.contains(&Role::Practitioner) {
             return Err(ServiceError::NotAllowed);
         }
+        Ok(())
+    }
+
+    /// A practitioner assigned to the matter's client escalates it to a
+    /// user holding the safeguarding-officer role (audited
+    /// `matter.escalate`). Anyone else is refused "not allowed"; a
+    /// recipient who is not a safeguarding officer is refused by name of
+    /// the problem, nothing written.
+    pub async fn escalate_matter_as(
+        &self,
+        who: &Principal,
+        matter: &MatterId,
+        to_user: &UserId,
+    ) -> Result<EscalationId> {
+        self.authorize_escalation(who, matter).await?;
         let officer = self
             .safeguarding_officers()
             .await?
@@ -142,7 +159,11 @@ impl Service {
                  choose a user with the safeguarding-officer role",
             );
         }
-        match self.store().add_escalation(who.actor(), matter, to_user).await {
+        match self
+            .store()
+            .add_escalation(who.actor(), matter, to_user)
+            .await
+        {
             Ok(id) => Ok(id),
             Err(confidant_store::StoreError::AlreadyRecorded { what }) => refuse(what),
             Err(e) => Err(e.into()),
@@ -170,7 +191,11 @@ impl Service {
                 continue;
             }
             let m = self.show(who.actor(), &e.matter_id).await?;
-            let client_name = self.store().get_client(who.actor(), &e.client_id).await?.name;
+            let client_name = self
+                .store()
+                .get_client(who.actor(), &e.client_id)
+                .await?
+                .name;
             out.push(EscalationSummary {
                 id: e.id,
                 matter_id: e.matter_id,

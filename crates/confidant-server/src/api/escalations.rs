@@ -57,9 +57,10 @@ pub async fn escalate(
     let matter: MatterId = matter
         .parse()
         .map_err(|e: confidant_core::ids::InvalidId| AppError::BadRequest(e.to_string()))?;
-    let to: UserId = b.to_user.parse().map_err(|_| {
-        AppError::BadRequest("`to_user` is not a user id".into())
-    })?;
+    let to: UserId = b
+        .to_user
+        .parse()
+        .map_err(|_| AppError::BadRequest("`to_user` is not a user id".into()))?;
     let id = state
         .service()
         .escalate_matter_as(user.principal(), &matter, &to)

@@ -11,6 +11,7 @@
 
 mod auth;
 mod clients;
+mod escalations;
 mod home;
 mod matters;
 mod packages;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::routes())
         .merge(matters::routes())
         .merge(packages::routes())
+        .merge(escalations::routes())
         .merge(policy::routes())
 }
 
