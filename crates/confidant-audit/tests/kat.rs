@@ -173,6 +173,8 @@ fn kat_action_spellings() {
             "promise.read",
             "policy.review",
             "policy_review.read",
+            "matter.escalate",
+            "escalation.list",
         ]
     );
     for a in Action::ALL {
