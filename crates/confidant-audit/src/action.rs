@@ -149,6 +149,10 @@ actions! {
     /// A note submitted after the session ended was kept sealed as a draft,
     /// or taken back or discarded by its author.
     NoteDraft => "note.draft",
+    /// A matter was escalated to a safeguarding officer.
+    MatterEscalate => "matter.escalate",
+    /// The escalations waiting for a safeguarding officer were listed.
+    EscalationList => "escalation.list",
 }
 
 impl fmt::Display for Action {

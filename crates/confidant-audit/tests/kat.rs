@@ -181,6 +181,8 @@ fn kat_action_spellings() {
             "password_reset.issue",
             "password_reset.use",
             "note.draft",
+            "matter.escalate",
+            "escalation.list",
         ]
     );
     for a in Action::ALL {

@@ -211,3 +211,7 @@ mod tests {
         assert!(err.contains("client"), "{err}");
     }
 }
+typed_id!(
+    /// A matter escalated to a safeguarding officer.
+    EscalationId, "esc", "escalation"
+);

@@ -178,6 +178,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::matters::routes())
         .merge(api::records_admin::router())
         .merge(api::accounts::routes())
+        .merge(api::escalations::routes())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -2,7 +2,8 @@
 //! axe-core (zero serious or critical violations): the package builder,
 //! its preview with every removed identifier highlighted, and delivery
 //! (a sealed `age` file, opened here with the real `age` binary, or a
-//! recorded verbal disclosure). The records each journey starts from are
+//! recorded verbal disclosure), and a Handcrafted safeguarding concern
+//! escalated to the Safeguarding Officer alone. The records each journey starts from are
 //! set up through the application layer; the recommendations, recipients
 //! and removals are the engine's and the policies' own answers.
 //! Without chromium, chromedriver and age the test fails under CI=true and
@@ -664,6 +665,113 @@ async fn matter_journeys_in_chromium() {
     )
     .await
     .unwrap();
+
+    // ------------------------------------- Handcrafted safeguarding concern
+    // handcrafted.txt: "If it is a 'Safeguarding' issue then follow
+    // safeguarding guidance and only contact the Safeguarding Officer or
+    // their deputy."
+    let hana = make_user(&server, "hana.practitioner", &[Role::Practitioner])
+        .await
+        .unwrap();
+    let other_prac = make_user(&server, "omar.practitioner", &[Role::Practitioner])
+        .await
+        .unwrap();
+    let officer = make_user(&server, "so.officer", &[Role::SafeguardingOfficer])
+        .await
+        .unwrap();
+    make_user(&server, "so.deputy", &[Role::SafeguardingOfficer])
+        .await
+        .unwrap();
+    let admin = make_user(&server, "site.admin", &[Role::Administrator])
+        .await
+        .unwrap();
+    let officer_id = service.user_id_of("so.officer").await.unwrap();
+    let kit = client_of(
+        &server,
+        &hana,
+        NewClient {
+            name: "Kit Ashdown".into(),
+            date_of_birth: Some(dob("1990-02-03")),
+            ..Default::default()
+        },
+    )
+    .await;
+    let concern = serde_json::json!({"kind": "concern", "about": "adult-safeguarding"});
+    let sg = open(&server, &kit, None, "handcrafted", concern.clone()).await;
+    let not_escalated = open(&server, &kit, None, "handcrafted", concern).await;
+    journey(&driver, "handcrafted-escalate", async |s: &mut Session| {
+        sign_in(s, &base, &hana).await?;
+        s.goto(&format!("{base}/matters/{sg}")).await?;
+        s.click("#escalate").await?;
+        s.check_page().await?;
+        let text = s.text().await?;
+        ensure!(
+            text.contains("only to the Safeguarding Officer or their deputy"),
+            "the page says where a safeguarding concern goes"
+        );
+        let options = s.client.find_all(Locator::Css("#to_user option")).await?;
+        ensure!(
+            options.len() == 2,
+            "only the officer and the deputy are offered"
+        );
+        s.select("to_user", officer_id.as_str()).await?;
+        s.submit("Escalate").await?;
+        ensure!(
+            s.text().await?.contains("The matter is escalated"),
+            "escalated"
+        );
+        Ok(())
+    })
+    .await
+    .unwrap();
+    journey(
+        &driver,
+        "handcrafted-officer-sees-it",
+        async |s: &mut Session| {
+            sign_in(s, &base, &officer).await?;
+            ensure!(
+                s.text().await?.contains("Escalations waiting for me"),
+                "the officer's home lists the escalation"
+            );
+            s.click(&format!("a[href='/matters/{sg}']")).await?;
+            s.check_page().await?;
+            ensure!(
+                s.path().await? == format!("/matters/{sg}"),
+                "the matter page"
+            );
+            ensure!(
+                !s.text().await?.contains("Not allowed"),
+                "the officer sees it"
+            );
+            s.goto(&format!("{base}/matters/{not_escalated}")).await?;
+            ensure!(
+                s.text().await?.contains("Not allowed"),
+                "a matter not escalated to the officer is refused"
+            );
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+    for (name, who) in [
+        ("handcrafted-other-practitioner-refused", &other_prac),
+        ("handcrafted-administrator-refused", &admin),
+    ] {
+        journey(&driver, name, async |s: &mut Session| {
+            sign_in(s, &base, who).await?;
+            ensure!(
+                !s.text().await?.contains("Escalations waiting for me"),
+                "nothing waits for them"
+            );
+            for m in [&sg, &not_escalated] {
+                s.goto(&format!("{base}/matters/{m}")).await?;
+                ensure!(s.text().await?.contains("Not allowed"), "refused");
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
 }
 
 /// Every identifier on the client's record: name parts, address (and its

@@ -160,7 +160,12 @@ impl Service {
             }
             Err(e) => return Err(e.into()),
         };
-        self.authorize_client(who, op, &client).await?;
+        if op == Operation::ViewMatters {
+            // Or escalated to them (escalation.rs).
+            self.authorize_matter_view(who, id, &client).await?;
+        } else {
+            self.authorize_client(who, op, &client).await?;
+        }
         Ok(client)
     }
 

@@ -59,12 +59,15 @@ pub struct Home {
     /// Whether the user may add clients (a practitioner linked to a
     /// practitioner record).
     pub may_add_clients: bool,
+    /// Matters escalated to me as safeguarding officer, still open.
+    pub escalations: Vec<crate::escalation::EscalationSummary>,
 }
 
 impl Home {
     pub fn is_empty(&self) -> bool {
         self.open_matters.is_empty()
             && self.sars.is_empty()
+            && self.escalations.is_empty()
             && self.break_glass.as_ref().is_none_or(Vec::is_empty)
     }
 }
@@ -301,7 +304,7 @@ fn fact_value(v: &Value) -> String {
 }
 
 impl Service {
-    fn date_of(&self, t: Timestamp) -> String {
+    pub(crate) fn date_of(&self, t: Timestamp) -> String {
         self.local_date(t)
             .map(|d| d.to_string())
             .unwrap_or_else(|_| t.to_string())
@@ -374,6 +377,7 @@ impl Service {
         {
             home.break_glass = Some(self.break_glass_queue(who).await?);
         }
+        home.escalations = self.escalations_waiting_as(who).await?;
         Ok(home)
     }
 

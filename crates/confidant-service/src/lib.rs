@@ -27,6 +27,7 @@ pub mod authorised_matters;
 pub mod authorised_records;
 pub mod caseload;
 pub mod demo;
+pub mod escalation;
 pub mod health;
 pub mod matter;
 pub mod package;

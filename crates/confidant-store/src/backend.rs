@@ -115,6 +115,25 @@ promise_ops!(pg_promises, pg_ops, sqlx::Postgres);
 
 mod promises_api;
 
+/// Matters escalated to a safeguarding officer (`escalations.rs`),
+/// compiled per backend like `promises.rs`.
+macro_rules! escalation_ops {
+    ($name:ident, $ops:ident, $db:ty) => {
+        pub(crate) mod $name {
+            use super::$ops::{lock_chain, write_entries};
+            use super::*;
+            use crate::matter_model::StoredEscalation;
+            use confidant_core::ids::{EscalationId, MatterId, UserId};
+            type Db = $db;
+            include!("escalations.rs");
+        }
+    };
+}
+escalation_ops!(sqlite_escalations, sqlite_ops, sqlx::Sqlite);
+escalation_ops!(pg_escalations, pg_ops, sqlx::Postgres);
+
+mod escalations_api;
+
 /// Server accounts, sessions, tokens and break-glass grants
 /// (`accounts.rs`), compiled per backend like `ops.rs` and sharing its
 /// audit helpers.

@@ -50,7 +50,8 @@ pub use error::{Result, StoreError};
 pub use integrity::StoreSummary;
 pub use keys::{load_master_key, now_micros};
 pub use matter_model::{
-    AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind, StoredMatter,
+    AppendedStep, Disclosure, MatterStep, NewDisclosure, NewMatter, NewStep, StepKind,
+    StoredEscalation, StoredMatter,
 };
 pub use promise_model::{
     LimitsGivenRow, NewPromise, NewReview, PromiseKind, StoredPromise, StoredReview,

@@ -207,3 +207,17 @@ impl fmt::Debug for Disclosure {
             .finish_non_exhaustive()
     }
 }
+
+/// A matter escalated to a safeguarding officer (ids and time only; its
+/// MAC checked when read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEscalation {
+    pub id: confidant_core::ids::EscalationId,
+    pub matter_id: confidant_core::ids::MatterId,
+    pub client_id: ClientId,
+    /// The safeguarding officer (or deputy) it went to.
+    pub to_user: confidant_core::ids::UserId,
+    pub at: Timestamp,
+    /// Who escalated it.
+    pub actor: String,
+}

@@ -1548,6 +1548,8 @@ pub(crate) async fn destroy_client(
         "DELETE FROM matters WHERE client_id = $1",
         // What the service promised and did (promises.rs).
         "DELETE FROM promises WHERE client_id = $1",
+        // Escalations to a safeguarding officer (escalations.rs).
+        "DELETE FROM escalations WHERE client_id = $1",
     ] {
         del(&mut tx, id, sql).await?;
     }

@@ -3,6 +3,7 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod escalations;
 pub mod matters;
 pub mod accounts;
 pub mod records;
@@ -106,6 +107,7 @@ impl Modify for Security {
         matters::deliver, matters::disclosures,
         accounts::change_password, accounts::recovery_codes, accounts::disable_user,
         accounts::enable_user, accounts::reset_user, accounts::use_reset,
+        escalations::escalate, escalations::waiting,
     )
 )]
 pub struct ApiDoc;

@@ -324,6 +324,9 @@ async fn matter_page(
     let notice = match q.done.as_deref() {
         Some("decided") => Some("The policy's recommendation is below."),
         Some("recorded") => Some("Your decision record is signed and kept with the matter."),
+        Some("escalated") => {
+            Some("The matter is escalated: only the safeguarding officer you chose sees it.")
+        }
         _ => None,
     };
     show(

@@ -13,6 +13,7 @@ mod auth;
 mod clients;
 mod drafts;
 mod form;
+mod escalations;
 mod home;
 mod matters;
 mod packages;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::routes())
         .merge(matters::routes())
         .merge(packages::routes())
+        .merge(escalations::routes())
         .merge(policy::routes())
         .merge(records::routes())
 }
