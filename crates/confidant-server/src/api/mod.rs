@@ -3,9 +3,9 @@
 //! scope on every state-changing request), call the application layer
 //! (which asks the access policy and audits), map errors to problems.
 
+pub mod accounts;
 pub mod escalations;
 pub mod matters;
-pub mod accounts;
 pub mod records;
 pub mod records_admin;
 pub mod session;

@@ -1223,4 +1223,3 @@ pub async fn access_log(
             .await?,
     ))
 }
-

@@ -12,8 +12,8 @@
 mod auth;
 mod clients;
 mod drafts;
-mod form;
 mod escalations;
+mod form;
 mod home;
 mod matters;
 mod packages;
