@@ -44,6 +44,7 @@ server_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 pr=$(c practitioner add --name "Bench Practitioner" --role practitioner)
 printf 'violet tundra marmalade oscillates\n' | c user add bench --role practitioner --practitioner "$pr" --password-stdin >/dev/null
+c user enrol bench >/dev/null   # a token works only once its account has enrolled TOTP
 pat=$(c token create bench --scope write --days 1)
 auth="Authorization: Bearer $pat"
 # 200 clients assigned to the practitioner (created through the API).
