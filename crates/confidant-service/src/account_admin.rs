@@ -74,6 +74,20 @@ impl Service {
         let keys = vec![format!("user:{}", user.id)];
         self.check_throttles(&keys, now, vec![user.id.to_string()])
             .await?;
+        self.verify_fresh_code(user, code, now).await
+    }
+
+    /// The code check of `fresh_code_step`, for a change that has already
+    /// claimed its one throttled attempt (`check_throttles` counts every
+    /// attempt up front; claiming twice would count one attempt twice).
+    /// A right code clears the account's count.
+    async fn verify_fresh_code(
+        &self,
+        user: &StoredUser,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let keys = vec![format!("user:{}", user.id)];
         let Some(secret) = &user.totp_secret else {
             return refuse("enrol an authenticator first");
         };
@@ -132,6 +146,9 @@ impl Service {
     ) -> Result<()> {
         Self::session_only(who)?;
         let user = self.store().get_user(&who.user_id).await?;
+        // A new password that breaks the rules is bad input, not a failed
+        // credential: refused before the attempt is counted.
+        self.check_new_password(&user.username, &new_password)?;
         let keys = vec![format!("user:{}", user.id)];
         self.check_throttles(&keys, now, vec![user.id.to_string()])
             .await?;
@@ -157,7 +174,7 @@ impl Service {
             ));
         }
         let hash = self.new_password_hash(&user.username, new_password).await?;
-        let step = self.fresh_code_step(&user, code, now).await?;
+        let step = self.verify_fresh_code(&user, code, now).await?;
         let keep = match &who.credential {
             Credential::Session { id, .. } => Some(id),
             Credential::Token { .. } => None,
@@ -174,16 +191,22 @@ impl Service {
         }
     }
 
+    /// NIST SP 800-63B rules for a new password (length, the commonest
+    /// passwords, the username and service name).
+    fn check_new_password(&self, username: &str, new_password: &str) -> Result<()> {
+        let context = [username, self.account_settings().issuer.as_str()];
+        self.account_settings()
+            .password_rules
+            .check(new_password, &context)
+            .map_err(|e| ServiceError::Refused(e.to_string()))
+    }
+
     async fn new_password_hash(
         &self,
         username: &str,
         new_password: Zeroizing<String>,
     ) -> Result<String> {
-        let context = [username, self.account_settings().issuer.as_str()];
-        self.account_settings()
-            .password_rules
-            .check(&new_password, &context)
-            .map_err(|e| ServiceError::Refused(e.to_string()))?;
+        self.check_new_password(username, &new_password)?;
         blocking(move || password::hash(&new_password))
             .await?
             .map_err(|e| ServiceError::Refused(e.to_string()))
