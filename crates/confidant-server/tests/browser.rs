@@ -317,7 +317,7 @@ async fn journeys_in_chromium() {
         s.fill("reason", "urgent").await?;
         s.submit("Open this record in an emergency").await?;
         ensure!(
-            s.text().await?.contains("at least 10 characters"),
+            s.text().await?.contains("at least 10 visible characters"),
             "a reason is required, next to its field"
         );
         s.fill(
