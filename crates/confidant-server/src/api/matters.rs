@@ -9,6 +9,7 @@
 //! policy first and audits.
 
 use super::ApiJson;
+use super::id;
 use super::records::Created;
 use crate::session::ApiUser;
 use crate::{AppError, AppState};
@@ -45,11 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/packages/{id}", get(preview))
         .route("/api/v1/packages/{id}/deliver", post(deliver))
         .route("/api/v1/clients/{id}/disclosures", get(disclosures))
-}
-
-fn id<T: FromStr<Err = confidant_core::ids::InvalidId>>(s: &str) -> Result<T, AppError> {
-    s.parse()
-        .map_err(|e: confidant_core::ids::InvalidId| AppError::BadRequest(e.to_string()))
 }
 
 fn ids<T: FromStr<Err = confidant_core::ids::InvalidId>>(v: &[String]) -> Result<Vec<T>, AppError> {

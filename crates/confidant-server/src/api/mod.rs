@@ -17,6 +17,42 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, schema::ArrayBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
+/// A typed id from a path or body, refused as bad input (the message names
+/// the kind of id expected, never the input).
+pub(crate) fn id<T: std::str::FromStr<Err = confidant_core::ids::InvalidId>>(
+    s: &str,
+) -> Result<T, AppError> {
+    s.parse()
+        .map_err(|e: confidant_core::ids::InvalidId| AppError::BadRequest(e.to_string()))
+}
+
+/// An optional calendar date field (`YYYY-MM-DD`).
+pub(crate) fn date(
+    s: &Option<String>,
+    field: &'static str,
+) -> Result<Option<confidant_core::record::CivilDate>, AppError> {
+    s.as_deref()
+        .map(|d| {
+            confidant_core::record::CivilDate::parse(d, field)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        })
+        .transpose()
+}
+
+/// An optional date or RFC 3339 time field.
+pub(crate) fn time(
+    s: &Option<String>,
+    field: &'static str,
+) -> Result<Option<confidant_core::record::Timestamp>, AppError> {
+    s.as_deref()
+        .map(|t| {
+            confidant_service::parse_time(t).ok_or_else(|| {
+                AppError::BadRequest(format!("`{field}` is not a date or RFC 3339 time"))
+            })
+        })
+        .transpose()
+}
+
 /// A JSON body; every rejection is a problem that names the problem and
 /// never echoes the input.
 pub struct ApiJson<T>(pub T);

@@ -7,6 +7,7 @@
 //! record's facts ("not allowed").
 
 use super::{ApiJson, Record, RecordList};
+use super::{date, id, time};
 use crate::session::ApiUser;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -15,8 +16,7 @@ use axum::http::StatusCode;
 use confidant_access::Role;
 use confidant_core::ids::{ClientId, ConsentId, GrantId, MatterId, PractitionerId, TokenId};
 use confidant_core::record::{
-    CivilDate, Client, ClientFlags, Consent, HoldReason, LegalHold, NewClient, NewConsent,
-    NhsNumber, Note, Timestamp,
+    Client, ClientFlags, Consent, HoldReason, LegalHold, NewClient, NewConsent, NhsNumber, Note,
 };
 use confidant_service::MatterSubject;
 use confidant_service::accounts::{GrantView, NewAccount, TokenView, UserView};
@@ -24,27 +24,6 @@ use confidant_service::matter::{MatterView, OpenMatter};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use zeroize::Zeroizing;
-
-fn id<T: FromStr<Err = confidant_core::ids::InvalidId>>(s: &str) -> Result<T, AppError> {
-    s.parse()
-        .map_err(|e: confidant_core::ids::InvalidId| AppError::BadRequest(e.to_string()))
-}
-
-fn date(s: &Option<String>, field: &'static str) -> Result<Option<CivilDate>, AppError> {
-    s.as_deref()
-        .map(|d| CivilDate::parse(d, field).map_err(|e| AppError::BadRequest(e.to_string())))
-        .transpose()
-}
-
-fn time(s: &Option<String>, field: &'static str) -> Result<Option<Timestamp>, AppError> {
-    s.as_deref()
-        .map(|t| {
-            confidant_service::parse_time(t).ok_or_else(|| {
-                AppError::BadRequest(format!("`{field}` is not a date or RFC 3339 time"))
-            })
-        })
-        .transpose()
-}
 
 /// A closed-vocabulary word, refused without echoing the input.
 fn word<T: FromStr<Err = confidant_core::vocab::UnknownValue>>(

@@ -8,6 +8,7 @@
 
 use super::ApiJson;
 use super::records::Created;
+use super::{date, id, time};
 use crate::session::ApiUser;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -17,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use confidant_core::ids::{ClientId, HoldId, MatterId, NoteId, PromiseId};
-use confidant_core::record::{CivilDate, Timestamp};
+use confidant_core::record::Timestamp;
 use confidant_service::DeliverTo;
 use confidant_service::authorised_records::{AuditQuery, RespondInput};
 use confidant_service::promises::{ComplaintOutcome, ComplaintRoute, HowGiven};
@@ -98,27 +99,6 @@ pub fn router() -> Router<AppState> {
     access_log,
 ))]
 pub struct RecordsAdminDoc;
-
-fn id<T: FromStr<Err = confidant_core::ids::InvalidId>>(s: &str) -> Result<T, AppError> {
-    s.parse()
-        .map_err(|e: confidant_core::ids::InvalidId| AppError::BadRequest(e.to_string()))
-}
-
-fn date(s: &Option<String>, field: &'static str) -> Result<Option<CivilDate>, AppError> {
-    s.as_deref()
-        .map(|d| CivilDate::parse(d, field).map_err(|e| AppError::BadRequest(e.to_string())))
-        .transpose()
-}
-
-fn time(s: &Option<String>, field: &'static str) -> Result<Option<Timestamp>, AppError> {
-    s.as_deref()
-        .map(|t| {
-            confidant_service::parse_time(t).ok_or_else(|| {
-                AppError::BadRequest(format!("`{field}` is not a date or RFC 3339 time"))
-            })
-        })
-        .transpose()
-}
 
 /// A word of one of the service's closed vocabularies (its own message
 /// names what is expected, never the input).
