@@ -20,74 +20,11 @@ use confidant_access::Role;
 use confidant_core::ids::{ClientId, MatterId};
 use confidant_core::record::{CaseKind, NewClient, NewConsent, NewNote, Timestamp};
 use confidant_core::vocab::{ConsentForm, ConsentPurpose, ConsentStatus};
-use confidant_service::accounts::NewAccount;
 use confidant_service::matter::OpenMatter;
 use fantoccini::Locator;
-use harness::{Driver, Server, Session, journey};
+use harness::{Driver, Server, Session, User, base32_decode, journey, make_user, unix_now};
 use std::path::PathBuf;
 use std::process::Command;
-use zeroize::Zeroizing;
-
-struct User {
-    username: String,
-    password: String,
-    practitioner: confidant_core::ids::PractitionerId,
-}
-
-async fn make_user(server: &Server, username: &str, roles: &[Role]) -> Result<User> {
-    let service = server.state.service();
-    let practitioner = service
-        .add_practitioner(
-            "test",
-            &format!("Practitioner {username}"),
-            &[confidant_core::record::Role::Practitioner],
-        )
-        .await?;
-    let password = "orchard lantern quietly folds 4821".to_owned();
-    service
-        .create_account_unchecked(
-            "test",
-            NewAccount {
-                username: username.to_owned(),
-                password: Zeroizing::new(password.clone()),
-                roles: roles.to_vec(),
-                practitioner_id: Some(practitioner.clone()),
-            },
-        )
-        .await?;
-    Ok(User {
-        username: username.to_owned(),
-        password,
-        practitioner,
-    })
-}
-
-fn base32_decode(s: &str) -> Result<Vec<u8>> {
-    let mut bits: u64 = 0;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.trim().trim_end_matches('=').chars() {
-        let v = match c.to_ascii_uppercase() {
-            c @ 'A'..='Z' => c as u64 - 'A' as u64,
-            c @ '2'..='7' => c as u64 - '2' as u64 + 26,
-            _ => bail!("not base32"),
-        };
-        bits = (bits << 5) | v;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    Ok(out)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// First sign-in: password, authenticator enrolment, recovery codes, home.
 async fn sign_in(s: &mut Session, base: &str, u: &User) -> Result<()> {

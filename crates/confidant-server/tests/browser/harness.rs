@@ -376,3 +376,73 @@ where
         }
     }
 }
+
+/// A user for a journey: an account with these roles, linked to a new
+/// practitioner record, with a password; not yet enrolled.
+pub struct User {
+    pub id: confidant_core::ids::UserId,
+    pub username: String,
+    pub password: String,
+    pub practitioner: confidant_core::ids::PractitionerId,
+}
+
+pub async fn make_user(
+    server: &Server,
+    username: &str,
+    roles: &[confidant_access::Role],
+) -> Result<User> {
+    let service = server.state.service();
+    let practitioner = service
+        .add_practitioner(
+            "test",
+            &format!("Practitioner {username}"),
+            &[confidant_core::record::Role::Practitioner],
+        )
+        .await?;
+    let password = "orchard lantern quietly folds 4821".to_owned();
+    let id = service
+        .create_account_unchecked(
+            "test",
+            confidant_service::accounts::NewAccount {
+                username: username.to_owned(),
+                password: zeroize::Zeroizing::new(password.clone()),
+                roles: roles.to_vec(),
+                practitioner_id: Some(practitioner.clone()),
+            },
+        )
+        .await?;
+    Ok(User {
+        id,
+        username: username.to_owned(),
+        password,
+        practitioner,
+    })
+}
+
+/// RFC 4648 base32 (no padding), as the enrolment page shows the key.
+pub fn base32_decode(s: &str) -> Result<Vec<u8>> {
+    let mut bits: u64 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.trim().trim_end_matches('=').chars() {
+        let v = match c.to_ascii_uppercase() {
+            c @ 'A'..='Z' => c as u64 - 'A' as u64,
+            c @ '2'..='7' => c as u64 - '2' as u64 + 26,
+            _ => anyhow::bail!("not base32"),
+        };
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    Ok(out)
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
